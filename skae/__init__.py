@@ -1,0 +1,8 @@
+"""skae: scikit-learn estimators trained by maximum likelihood on a NumPy backpropagation core."""
+
+from . import noise
+from .autoencoder import AutoEncoder
+from .regressor import MLPLikelihoodRegressor, log_likelihood_scorer
+
+__all__ = ["AutoEncoder", "MLPLikelihoodRegressor", "log_likelihood_scorer", "noise"]
+__version__ = "0.1.0"

@@ -1,0 +1,87 @@
+"""Activation functions: forward and backward written side by side, both in place.
+
+Every backward is expressed through the activation's *output* ``a`` rather than its
+input ``z``, so the network keeps one buffer per layer and never stores ``z``:
+
+======================  =====================  ==========================
+name                    a = sigma(z)           sigma'(z) in terms of a
+======================  =====================  ==========================
+``identity``            z                      1
+``logistic``            1 / (1 + exp(-z))      a (1 - a)
+``tanh``                tanh(z)                1 - a^2
+``relu``                max(z, 0)              1 if a > 0 else 0
+``leaky_relu``          max(z, 0.01 z)         1 if a > 0 else 0.01
+``softplus``            log(1 + exp(z))        1 - exp(-a)
+======================  =====================  ==========================
+"""
+
+import numpy as np
+from scipy.special import expit
+
+_LEAKY_SLOPE = 0.01
+
+
+def _identity(z):
+    return z
+
+
+def _identity_backward(a, delta):
+    return delta
+
+
+def _logistic(z):
+    return expit(z, out=z)
+
+
+def _logistic_backward(a, delta):
+    delta *= a
+    delta *= 1 - a
+    return delta
+
+
+def _tanh(z):
+    return np.tanh(z, out=z)
+
+
+def _tanh_backward(a, delta):
+    delta *= 1 - a * a
+    return delta
+
+
+def _relu(z):
+    return np.maximum(z, 0, out=z)
+
+
+def _relu_backward(a, delta):
+    delta[a <= 0] = 0
+    return delta
+
+
+def _leaky_relu(z):
+    return np.maximum(z, _LEAKY_SLOPE * z, out=z)
+
+
+def _leaky_relu_backward(a, delta):
+    delta[a < 0] *= _LEAKY_SLOPE
+    return delta
+
+
+def _softplus(z):
+    return np.logaddexp(0, z, out=z)
+
+
+def _softplus_backward(a, delta):
+    # d/dz log(1 + e^z) = sigmoid(z) = 1 - exp(-a)
+    delta *= -np.expm1(-a)
+    return delta
+
+
+# name -> (forward, backward); forward overwrites z with a, backward overwrites delta.
+ACTIVATIONS = {
+    "identity": (_identity, _identity_backward),
+    "logistic": (_logistic, _logistic_backward),
+    "tanh": (_tanh, _tanh_backward),
+    "relu": (_relu, _relu_backward),
+    "leaky_relu": (_leaky_relu, _leaky_relu_backward),
+    "softplus": (_softplus, _softplus_backward),
+}

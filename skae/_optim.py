@@ -1,0 +1,125 @@
+"""Optimizers acting in place on one flat parameter vector.
+
+Each stochastic optimizer keeps its state in flat arrays of the parameters' size and
+updates ``theta`` with a handful of in-place vector operations per step: no
+per-layer Python loop, no allocation after the first step.
+"""
+
+import numpy as np
+from scipy import optimize
+
+
+class SGD:
+    """Stochastic gradient descent with momentum (optionally Nesterov's).
+
+    ``v <- momentum * v - lr * g``; ``theta <- theta + v`` (plain) or
+    ``theta <- theta + momentum * v - lr * g`` (Nesterov). Learning-rate schedules as in
+    scikit-learn: ``"constant"``, ``"invscaling"`` (``lr_init / (t + 1) ** power_t``,
+    ``t`` the number of samples seen) and ``"adaptive"`` (divided by 5 each time
+    training stops improving, until it falls below 1e-6).
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init=0.001, learning_rate="constant",
+                 momentum=0.9, nesterov=True, power_t=0.5):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.schedule = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype=dtype)
+        self._scratch = np.empty(n_params, dtype=dtype)
+
+    def step(self, theta, grad):
+        v, lr = self.velocity, self.learning_rate
+        v *= self.momentum
+        np.multiply(grad, lr, out=self._scratch)
+        v -= self._scratch
+        if self.nesterov:
+            theta -= self._scratch
+            np.multiply(v, self.momentum, out=self._scratch)
+            theta += self._scratch
+        else:
+            theta += v
+
+    def iteration_ends(self, time_step):
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, message, verbose):
+        """Whether training should stop after ``n_iter_no_change`` epochs without progress."""
+        if self.schedule != "adaptive" or self.learning_rate <= 1e-6:
+            if verbose:
+                print(message + " Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(message + f" Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2014) on the flat vector.
+
+    ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g^2``;
+    ``theta <- theta - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``.
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init=0.001, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8):
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
+        self._scratch = np.empty(n_params, dtype=dtype)
+
+    def step(self, theta, grad):
+        self.t += 1
+        m, v, tmp = self.m, self.v, self._scratch
+        # m += (1 - b1) (g - m) is b1 m + (1 - b1) g with one pass fewer
+        np.subtract(grad, m, out=tmp)
+        tmp *= 1 - self.beta_1
+        m += tmp
+        np.multiply(grad, grad, out=tmp)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
+        lr = (self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
+              / (1 - self.beta_1**self.t))
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr
+        theta -= tmp
+
+    def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, message, verbose):
+        if verbose:
+            print(message + " Stopping.")
+        return True
+
+
+def minimize_lbfgs(loss_and_grad, theta, max_iter, max_fun, tol, callback=None):
+    """Minimise ``loss_and_grad(theta) -> (loss, grad)`` with SciPy's L-BFGS-B.
+
+    SciPy works in float64 on its own copy of the parameters; ``theta`` (of any float
+    dtype) receives each iterate, so the data and the network stay in their dtype.
+    """
+    def fun(x):
+        theta[...] = x
+        loss, grad = loss_and_grad(theta)
+        return loss, grad.astype(np.float64)
+
+    return optimize.minimize(
+        fun,
+        theta.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        callback=callback,
+        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+    )

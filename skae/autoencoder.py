@@ -1,0 +1,308 @@
+"""AutoEncoder: a nonlinear, likelihood-aware transformer that stands wherever PCA stands."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import BaseLikelihoodNetwork, _is_stochastic
+
+
+class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelihoodNetwork):
+    """Autoencoder trained by maximum likelihood under a chosen noise model.
+
+    The encoder maps ``x`` through ``hidden_layer_sizes`` to a linear code ``z`` of
+    ``n_components`` units; the decoder mirrors the encoder and outputs the parameters
+    ``omega`` of the noise model ``p(x | omega)``. Training maximises the likelihood
+    of the data under the decoded distribution:
+
+    .. math:: \\min_\\theta \\; -\\sum_i \\log p\\big(x_i \\mid
+              \\omega = g_\\theta(f_\\theta(x_i))\\big) + \\tfrac{\\alpha}{2}\\lVert W\\rVert^2
+
+    With ``noise="gaussian"`` this is the squared reconstruction error, with
+    ``"bernoulli"`` the binary cross-entropy. With ``hidden_layer_sizes=()`` and
+    ``activation="identity"`` it is the classic linear autoencoder, whose optimum spans
+    the principal subspace.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the code layer (output of :meth:`transform`).
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Sizes of the encoder's hidden layers; the decoder uses them in reverse order.
+        ``()`` makes encoder and decoder single affine maps.
+    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "softplus"}, \
+            default="relu"
+        Activation of the hidden layers. The code layer is always linear, so no code
+        unit can die.
+    noise : str or NoiseModel, default="gaussian"
+        The distribution of the data given its reconstruction: ``"gaussian"``,
+        ``"bernoulli"``, ``"categorical"``, ``"laplace"``, ``"poisson"``,
+        ``"student_t"``, ``"lognormal"`` or an instance from :mod:`skae.noise`.
+    solver : {"adam", "sgd", "lbfgs"}, default="adam"
+        Optimizer, as in :class:`sklearn.neural_network.MLPRegressor`.
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the weights.
+    batch_size : int or "auto", default="auto"
+        Minibatch size for the stochastic solvers; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule of ``solver="sgd"``.
+    learning_rate_init : float, default=1e-3
+        Initial step size of ``"sgd"`` and ``"adam"``.
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+    max_iter : int, default=200
+        Maximum number of epochs (``"sgd"``, ``"adam"``) or iterations (``"lbfgs"``).
+    shuffle : bool, default=True
+        Whether to shuffle the samples every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the early-stopping split.
+    tol : float, default=1e-4
+        Training stops when the loss (or validation score) has not improved by ``tol``
+        for ``n_iter_no_change`` consecutive epochs.
+    verbose : bool, default=False
+        Print the loss of every epoch.
+    warm_start : bool, default=False
+        Continue from the previous solution when ``fit`` is called again.
+    momentum : float, default=0.9
+        Momentum of ``"sgd"``.
+    nesterovs_momentum : bool, default=True
+        Whether ``"sgd"`` uses Nesterov's momentum.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its mean
+        log-likelihood stops improving; the best parameters are kept.
+    validation_fraction : float, default=0.1
+        Fraction of the data held out for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's moment estimates.
+    epsilon : float, default=1e-8
+        Adam's numerical stabiliser.
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated before stopping.
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of ``"lbfgs"``.
+
+    Attributes
+    ----------
+    noise_ : NoiseModel
+        The fitted noise model. With a fixed scale (``scale="mle"``, the default of
+        Gaussian and Laplace) its ``scale`` is the maximum-likelihood value on the
+        training residuals, one value shared by all features as PCA's
+        ``noise_variance_``, so :meth:`score_samples` is an honest log-likelihood.
+    coefs_ : list of ndarray
+        Weight matrices of encoder and decoder, views into one parameter vector.
+    intercepts_ : list of ndarray
+        Bias vectors.
+    loss_curve_ : list of float
+        Training loss (mean NLL plus penalty) per epoch or L-BFGS iteration.
+    validation_scores_ : list of float or None
+        Mean validation log-likelihood per epoch, with ``early_stopping=True``.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``.
+    best_loss_ : float or None
+        Lowest training loss, without early stopping.
+    n_iter_ : int
+        Number of epochs (or L-BFGS iterations) run.
+    t_ : int
+        Number of training samples seen by the stochastic solver.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of str
+        Names of the features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear, Gaussian special case.
+    MLPLikelihoodRegressor : The same machinery for supervised targets.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoEncoder
+    >>> X = load_digits().data / 16
+    >>> ae = AutoEncoder(n_components=2, noise="bernoulli", max_iter=5, random_state=0)
+    >>> ae.fit_transform(X).shape
+    (1797, 2)
+    >>> ae.inverse_transform(ae.transform(X[:3])).shape
+    (3, 64)
+    """
+
+    _parameter_constraints = {
+        **BaseLikelihoodNetwork._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+    }
+    _pooled_scale = True
+
+    def __init__(self, n_components=2, *, hidden_layer_sizes=(100,), activation="relu",
+                 noise="gaussian", solver="adam", alpha=0.0001, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+                 warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+        )
+        self.n_components = n_components
+
+    def _layers(self, n_features, n_raw):
+        hidden = self._hidden_sizes()
+        sizes = [n_features, *hidden, self.n_components, *hidden[::-1], n_raw]
+        activations = [self.activation] * len(hidden) + ["identity"] + (
+            [self.activation] * len(hidden))
+        return sizes, activations
+
+    @property
+    def _code_layer(self):
+        # encoder layers: the hidden ones and the code
+        return len(self._hidden_sizes()) + 1
+
+    def _validate_fit_data(self, X, y, reset):
+        dtype = [np.float64, np.float32] if reset else self._network.dtype
+        X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=dtype)
+        return X, None
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, accept_sparse="csr",
+                             dtype=self._network.dtype)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the autoencoder to X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; must lie in the noise model's support (e.g. [0, 1] for
+            Bernoulli).
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; integer weights act as repeated rows.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, None, sample_weight, incremental=False)
+
+    @available_if(_is_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Run one epoch over X, initialising the network on the first call.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        return self._fit(X, None, sample_weight, incremental=True)
+
+    def transform(self, X):
+        """Encode X: the code layer's activations.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            The codes, in the dtype the model was fitted in.
+        """
+        return self._forward(self._validate_X(X), stop=self._code_layer)
+
+    def inverse_transform(self, X):
+        """Decode codes to the mean of the decoded distribution.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            The decoder's mean (probabilities for Bernoulli, rates for Poisson).
+        """
+        check_is_fitted(self)
+        codes = self._check_codes(X)
+        return self.noise_.mean(self._forward(codes, start=self._code_layer))
+
+    def _check_codes(self, X):
+        codes = check_array(X, dtype=self._network.dtype, input_name="X")
+        if codes.shape[1] != self.n_components:
+            raise ValueError(
+                f"X has {codes.shape[1]} features, but inverse_transform expects codes of "
+                f"n_components={self.n_components} features."
+            )
+        return codes
+
+    def score_samples(self, X):
+        """Log-likelihood of each sample under its decoded distribution.
+
+        ``log p(x_i | omega = g(f(x_i)))`` with normalising constants, so that it is
+        comparable with :meth:`sklearn.decomposition.PCA.score_samples` under Gaussian
+        noise. Higher is better; low values flag anomalies.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+        """
+        X = self._validate_X(X)
+        return -self._nll(X, None)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the samples (higher is better).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.positive_only = self._noise_support() != "real"
+        return tags

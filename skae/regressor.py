@@ -1,0 +1,298 @@
+"""MLPLikelihoodRegressor: a neural regressor that returns whole predictive distributions."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import BaseLikelihoodNetwork, _is_stochastic
+
+
+class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
+    """Multilayer perceptron whose outputs are the parameters of ``p(y | x)``.
+
+    The network maps ``x`` to raw outputs ``f_theta(x)``; the noise model's link turns
+    them into the parameters ``omega`` of the target's distribution, and training
+    minimises the negative log-likelihood
+
+    .. math:: \\min_\\theta \\; -\\sum_i w_i \\log p\\big(y_i \\mid \\omega = f_\\theta(x_i)\\big)
+              + \\tfrac{\\alpha}{2}\\lVert W\\rVert^2 .
+
+    With the default ``noise="gaussian"`` (fixed scale) this is exactly
+    :class:`sklearn.neural_network.MLPRegressor`'s squared error; the scale is then set
+    to its maximum-likelihood value on the training residuals, one per output, so that
+    :meth:`predict_dist` and :meth:`log_likelihood` are honest. With
+    ``Gaussian(scale="learned")`` the network also outputs a per-sample scale
+    (heteroscedastic regression). Outputs of multi-output ``y`` are independent given
+    ``x``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Sizes of the hidden layers.
+    activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "softplus"}, \
+            default="relu"
+        Activation of the hidden layers.
+    noise : str or NoiseModel, default="gaussian"
+        ``"gaussian"``, ``"laplace"``, ``"student_t"``, ``"lognormal"``, ``"poisson"``,
+        ``"bernoulli"`` (targets in [0, 1]) or an instance from :mod:`skae.noise`,
+        e.g. ``Gaussian(scale="learned")``.
+    solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
+shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
+early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+        Optimisation parameters, with the names, defaults and meaning of
+        :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
+        Early stopping monitors the validation log-likelihood.
+
+    Attributes
+    ----------
+    noise_ : NoiseModel
+        The fitted noise model; a fixed scale holds its ML value per output.
+    n_outputs_ : int
+        Number of outputs.
+    coefs_, intercepts_ : list of ndarray
+        Weights and biases, views into one flat parameter vector.
+    loss_curve_, validation_scores_, best_validation_score_, best_loss_, n_iter_, t_
+        As for :class:`skae.AutoEncoder`.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of str
+        Names of the features seen during fit, when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import MLPLikelihoodRegressor
+    >>> from skae.noise import Gaussian
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-2, 2, size=(500, 1))
+    >>> y = np.sin(X[:, 0]) + rng.normal(scale=0.1 + 0.2 * np.abs(X[:, 0]))
+    >>> reg = MLPLikelihoodRegressor(noise=Gaussian(scale="learned"), max_iter=50,
+    ...                              random_state=0).fit(X, y)
+    >>> lower, upper = reg.predict_interval(X[:3], coverage=0.9)
+    >>> lower.shape, sorted(reg.predict_params(X[:3]))
+    ((3,), ['loc', 'scale'])
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, noise="gaussian",
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+        )
+
+    def _layers(self, n_features, n_raw):
+        hidden = self._hidden_sizes()
+        return [n_features, *hidden, n_raw], [self.activation] * len(hidden)
+
+    def _validate_fit_data(self, X, y, reset):
+        dtype = [np.float64, np.float32] if reset else self._network.dtype
+        X, y = validate_data(self, X, y, reset=reset, accept_sparse="csr", dtype=dtype,
+                             multi_output=True, y_numeric=True)
+        Y = self._targets_2d(y, X.dtype)
+        if reset:
+            self.n_outputs_ = Y.shape[1]
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs, but the model was fitted with {self.n_outputs_}."
+            )
+        return X, Y
+
+    @staticmethod
+    def _targets_2d(y, dtype):
+        y = np.asarray(y, dtype=dtype)
+        return y.reshape(len(y), -1)
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, accept_sparse="csr",
+                             dtype=self._network.dtype)
+
+    def _squeeze(self, a):
+        """(n, 1) -> (n,) for single-output models, as sklearn regressors return."""
+        return a[:, 0] if self.n_outputs_ == 1 else a
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to (X, y) by maximum likelihood.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, in the noise model's support.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; integer weights act as repeated rows.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_is_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over (X, y), initialising the network on the first call.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _raw(self, X):
+        return self._forward(self._validate_X(X))
+
+    def predict(self, X):
+        """Predictive mean.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        raw = self._raw(X)
+        return self._squeeze(self.noise_.mean(raw))
+
+    def predict_params(self, X):
+        """Parameters of the predictive distribution, by name.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        params : dict of str to ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            E.g. ``{"loc": ..., "scale": ...}`` for Gaussian noise.
+        """
+        raw = self._raw(X)
+        params = self.noise_.params(raw)
+        return {name: self._squeeze(np.array(value)) for name, value in params.items()}
+
+    def predict_dist(self, X):
+        """The predictive distribution as a vectorised frozen ``scipy.stats`` distribution.
+
+        Its methods (``mean``, ``std``, ``ppf``, ``cdf``, ``interval``, ``logpdf`` or
+        ``logpmf``, ``rvs``) act elementwise, with shape (n_samples,) for one output.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        dist : scipy.stats frozen distribution
+        """
+        raw = self._raw(X)
+        params = self.noise_.params(raw)
+        return self.noise_._scipy({k: self._squeeze(np.array(v)) for k, v in params.items()})
+
+    def predict_interval(self, X, coverage=0.9):
+        """Central predictive interval holding ``coverage`` of the probability.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        coverage : float in (0, 1), default=0.9
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        if not 0 < coverage < 1:
+            raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
+        return self.predict_dist(X).interval(coverage)
+
+    def sample(self, X, n_samples=1, random_state=None):
+        """Draw targets from the predictive distribution.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples_X, n_features)
+        n_samples : int, default=1
+            Draws per row of X.
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        y_samples : ndarray of shape (n_samples_X, n_samples) or \
+                (n_samples_X, n_outputs, n_samples)
+            As :meth:`sklearn.gaussian_process.GaussianProcessRegressor.sample_y`.
+        """
+        raw = self._raw(X)
+        draws = self.noise_.sample(raw, n_samples, check_random_state(random_state))
+        draws = np.moveaxis(draws, 0, -1)
+        return draws[:, 0] if self.n_outputs_ == 1 else draws
+
+    def log_likelihood(self, X, y):
+        """Log-likelihood of each sample, summed over outputs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+        """
+        X = self._validate_X(X)
+        Y = self._targets_2d(y, X.dtype)
+        if Y.shape != (X.shape[0], self.n_outputs_):
+            raise ValueError(
+                f"y has shape {np.shape(y)}; expected {X.shape[0]} rows and "
+                f"{self.n_outputs_} output(s)."
+            )
+        self.noise_.validate_target(Y)
+        return -self._nll(X, Y)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self._noise_support() != "real"
+        return tags
+
+
+def log_likelihood_scorer(estimator, X, y):
+    """Mean held-out log-likelihood: a scorer for ``GridSearchCV(scoring=...)``.
+
+    Higher is better, as every scikit-learn score. Works with any estimator (or
+    pipeline ending in one) that has a ``log_likelihood(X, y)`` method.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skae import MLPLikelihoodRegressor, log_likelihood_scorer
+    >>> search = GridSearchCV(MLPLikelihoodRegressor(), {"noise": ["gaussian", "laplace"]},
+    ...                       scoring=log_likelihood_scorer)
+    """
+    return float(np.mean(estimator.log_likelihood(X, y)))
