@@ -284,8 +284,18 @@ class _LocationScale(NoiseModel):
     def _log_jacobian(self, y):
         return 0.0
 
+    # The location's link; Gaussian offers a logistic one besides the identity.
+    def _loc(self, raw_loc):
+        return raw_loc
+
+    def _dloc_draw(self, loc):
+        return 1.0
+
+    def _raw_loc(self, loc):
+        return loc
+
     def _params(self, raw, n_targets):
-        loc = raw[:, :n_targets]
+        loc = self._loc(raw[:, :n_targets])
         if self._learned:
             scale = _softplus(raw[:, n_targets:]) + _MIN_SCALE
         else:
@@ -304,21 +314,21 @@ class _LocationScale(NoiseModel):
         if self._learned:
             # chain rule through softplus: d scale / d raw = sigmoid(raw)
             grad[:, d:] = (1 - z * g_prime) / scale * special.expit(raw[:, d:])
-        grad[:, :d] = -g_prime / scale
+        grad[:, :d] = -g_prime / scale * self._dloc_draw(loc)
         return nll_terms.sum(axis=1)
 
     def _initial_raw(self, y, sample_weight):
         latent = self._latent(y)
         loc = _weighted_mean(latent, sample_weight)
         if not self._learned:
-            return [loc]
+            return [self._raw_loc(loc)]
         spread = np.sqrt(_weighted_mean((latent - loc) ** 2, sample_weight))
-        return [loc, _inverse_softplus(np.maximum(spread, 1e-3))]
+        return [self._raw_loc(loc), _inverse_softplus(np.maximum(spread, 1e-3))]
 
     def fixed_statistics(self, y, raw, sample_weight=None):
         if not (isinstance(self.scale, str) and self.scale == "mle"):
             return None
-        residuals = self._latent(y) - raw[:, : y.shape[1]]
+        residuals = self._latent(y) - self._loc(raw[:, : y.shape[1]])
         weights = (np.ones(y.shape[0]) if sample_weight is None
                    else np.asarray(sample_weight, dtype=float))
         # float64 sums: a float32 sum over millions of squared residuals loses digits
@@ -357,6 +367,11 @@ class Gaussian(_LocationScale):
         See :class:`skae.noise._LocationScale`: ``"mle"`` (MSE training, ML scale after
         fitting), a known positive value, or ``"learned"`` (heteroscedastic: the network
         outputs a scale per sample through softplus).
+    link : {"identity", "logistic"}, default="identity"
+        Link of the mean. ``"logistic"`` gives ``mu = sigmoid(raw)``: squared error on a
+        sigmoid output, whose gradient carries the factor ``sigma'(raw)`` that makes
+        saturated units learn slowly (contrast :class:`Bernoulli`, whose gradient is
+        ``p - y``).
 
     Examples
     --------
@@ -365,6 +380,23 @@ class Gaussian(_LocationScale):
     >>> Gaussian().nll(np.array([[1.0]]), np.array([[0.0]]))  # 1/2 + log(2 pi)/2
     array([1.41893853])
     """
+
+    def __init__(self, scale="mle", link="identity"):
+        self.scale = scale
+        self.link = link
+
+    def _loc(self, raw_loc):
+        if self.link == "identity":
+            return raw_loc
+        if self.link == "logistic":
+            return special.expit(raw_loc)
+        raise ValueError(f"Gaussian: link must be 'identity' or 'logistic'; got {self.link!r}.")
+
+    def _dloc_draw(self, loc):
+        return 1.0 if self.link == "identity" else loc * (1 - loc)
+
+    def _raw_loc(self, loc):
+        return loc if self.link == "identity" else special.logit(np.clip(loc, 1e-3, 1 - 1e-3))
 
     def _standard_nll(self, z):
         return 0.5 * z * z + 0.5 * _LOG_2PI
