@@ -297,7 +297,7 @@ class _LocationScale(NoiseModel):
     def _params(self, raw, n_targets):
         loc = self._loc(raw[:, :n_targets])
         if self._learned:
-            scale = _softplus(raw[:, n_targets:]) + _MIN_SCALE
+            scale = _softplus(raw[:, n_targets : 2 * n_targets]) + _MIN_SCALE
         else:
             scale = np.broadcast_to(
                 np.asarray(self._fixed_scale(), dtype=raw.dtype), loc.shape
@@ -313,7 +313,7 @@ class _LocationScale(NoiseModel):
         nll_terms = self._standard_nll(z) + np.log(scale) + self._log_jacobian(y)
         if self._learned:
             # chain rule through softplus: d scale / d raw = sigmoid(raw)
-            grad[:, d:] = (1 - z * g_prime) / scale * special.expit(raw[:, d:])
+            grad[:, d : 2 * d] = (1 - z * g_prime) / scale * special.expit(raw[:, d : 2 * d])
         grad[:, :d] = -g_prime / scale * self._dloc_draw(loc)
         return nll_terms.sum(axis=1)
 
