@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
 from ._network import Network
@@ -147,6 +147,12 @@ class BaseLikelihoodNetwork(BaseEstimator):
         return noise.fit_fixed(statistics, pooled=self._pooled_scale)
 
     # ---------------------------------------------------------------- inference
+    def _validate_X(self, X):
+        """X for prediction: fitted model, same features, the network's dtype."""
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, accept_sparse="csr",
+                             dtype=self._network.dtype)
+
     def _chunks(self, X):
         """``(rows, dense chunk)`` pairs covering the rows of X."""
         width = max(self._network.layer_sizes) if hasattr(self, "_network") else X.shape[1]

@@ -173,11 +173,6 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=dtype)
         return X, None
 
-    def _validate_X(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, accept_sparse="csr",
-                             dtype=self._network.dtype)
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Fit the autoencoder to X.

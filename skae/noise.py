@@ -30,7 +30,6 @@ Every model returns the gradient of its NLL with respect to ``raw`` in fused for
 link ever appears and saturated outputs still learn.
 """
 
-import numbers
 
 import numpy as np
 from scipy import special, stats
@@ -65,8 +64,18 @@ def _inverse_softplus(y):
     return y + np.log(-np.expm1(-y))
 
 
-def _weighted_mean(values, sample_weight, axis=0):
-    return np.average(values, axis=axis, weights=sample_weight)
+def _weighted_mean(values, sample_weight):
+    return np.average(values, axis=0, weights=sample_weight)
+
+
+def _weighted_median(values, sample_weight):
+    """Column-wise (lower) weighted median."""
+    if sample_weight is None:
+        return np.median(values, axis=0)
+    order = np.argsort(values, axis=0)
+    cumulative = np.cumsum(np.asarray(sample_weight, dtype=float)[order], axis=0)
+    rows = (cumulative < 0.5 * cumulative[-1]).sum(axis=0)
+    return np.take_along_axis(values, order, axis=0)[rows, np.arange(values.shape[1])]
 
 
 def _describe_offending(y, bad):
@@ -141,7 +150,17 @@ class NoiseModel(BaseEstimator):
     def nll_and_grad(self, y, raw, out=None):
         """Per-sample NLL and its gradient w.r.t. ``raw``, computed together.
 
-        ``out``, if given, receives the gradient (it may be ``raw`` itself).
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        raw : ndarray of shape (n_samples, n_raw(n_targets))
+        out : ndarray of the shape of ``raw``, default=None
+            Receives the gradient; training passes a buffer reused across batches.
+
+        Returns
+        -------
+        nll : ndarray of shape (n_samples,)
+        grad : ndarray of the shape of ``raw``
         """
         y, raw = np.asarray(y), np.asarray(raw)
         if out is None:
@@ -318,12 +337,22 @@ class _LocationScale(NoiseModel):
         return nll_terms.sum(axis=1)
 
     def _initial_raw(self, y, sample_weight):
-        latent = self._latent(y)
-        loc = _weighted_mean(latent, sample_weight)
+        loc, scale = self._marginal_loc_scale(self._latent(y), sample_weight)
         if not self._learned:
             return [self._raw_loc(loc)]
-        spread = np.sqrt(_weighted_mean((latent - loc) ** 2, sample_weight))
-        return [self._raw_loc(loc), _inverse_softplus(np.maximum(spread, 1e-3))]
+        return [self._raw_loc(loc), _inverse_softplus(np.maximum(scale, 1e-3))]
+
+    def _marginal_loc_scale(self, latent, sample_weight):
+        """Location and scale of the best constant model: mean and std by default."""
+        loc = _weighted_mean(latent, sample_weight)
+        return loc, np.sqrt(_weighted_mean((latent - loc) ** 2, sample_weight))
+
+    def _robust_loc_scale(self, latent, sample_weight, mad_to_scale):
+        # Median and scaled MAD: gross outliers, which heavy-tailed models are chosen
+        # for, would drag a mean and std start further than Adam's steps can undo.
+        loc = _weighted_median(latent, sample_weight)
+        mad = _weighted_median(np.abs(latent - loc), sample_weight)
+        return loc, mad_to_scale * mad
 
     def fixed_statistics(self, y, raw, sample_weight=None):
         if not (isinstance(self.scale, str) and self.scale == "mle"):
@@ -442,6 +471,10 @@ class Laplace(_LocationScale):
     def _scale_from_statistic(self, mean):
         return mean
 
+    def _marginal_loc_scale(self, latent, sample_weight):
+        # the MAD of a Laplace distribution is b ln 2
+        return self._robust_loc_scale(latent, sample_weight, 1 / np.log(2))
+
     def _scipy(self, params):
         return stats.laplace(loc=params["loc"], scale=params["scale"])
 
@@ -556,6 +589,10 @@ class StudentT(_LocationScale):
             )
             grad[:, -d:] = d_df * special.expit(raw[:, -d:])
         return nll_terms.sum(axis=1)
+
+    def _marginal_loc_scale(self, latent, sample_weight):
+        # 1.4826 MAD is the Gaussian-consistent scale, a fair start for any df
+        return self._robust_loc_scale(latent, sample_weight, 1.4826)
 
     def _initial_raw(self, y, sample_weight):
         init = super()._initial_raw(y, sample_weight)

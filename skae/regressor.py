@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._base import BaseLikelihoodNetwork, _is_stochastic
 
@@ -99,8 +99,13 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
 
     def _validate_fit_data(self, X, y, reset):
         dtype = [np.float64, np.float32] if reset else self._network.dtype
-        X, y = validate_data(self, X, y, reset=reset, accept_sparse="csr", dtype=dtype,
-                             multi_output=True, y_numeric=True)
+        # y is not checked for NaN or infinity here: the noise model rejects them with
+        # a message that names itself, as it does for values outside its support.
+        X, y = validate_data(self, X, y, reset=reset, validate_separately=(
+            {"accept_sparse": "csr", "dtype": dtype},
+            {"ensure_2d": False, "dtype": "numeric", "ensure_all_finite": False},
+        ))
+        check_consistent_length(X, y)
         Y = self._targets_2d(y, X.dtype)
         if reset:
             self.n_outputs_ = Y.shape[1]
@@ -114,11 +119,6 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
     def _targets_2d(y, dtype):
         y = np.asarray(y, dtype=dtype)
         return y.reshape(len(y), -1)
-
-    def _validate_X(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, accept_sparse="csr",
-                             dtype=self._network.dtype)
 
     def _squeeze(self, a):
         """(n, 1) -> (n,) for single-output models, as sklearn regressors return."""
@@ -230,7 +230,10 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
         """
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
-        return self.predict_dist(X).interval(coverage)
+        lower, upper = self.predict_dist(X).interval(coverage)
+        # scipy computes in float64; return the dtype of the other predictions
+        dtype = self._network.dtype
+        return lower.astype(dtype, copy=False), upper.astype(dtype, copy=False)
 
     def sample(self, X, n_samples=1, random_state=None):
         """Draw targets from the predictive distribution.
