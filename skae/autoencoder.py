@@ -212,6 +212,11 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         -------
         self : object
             The estimator.
+
+        Notes
+        -----
+        A fixed noise scale (``scale="mle"``) is re-estimated on the data of each call,
+        with the network as it stands after that call's epoch.
         """
         return self._fit(X, None, sample_weight, incremental=True)
 

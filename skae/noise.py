@@ -125,8 +125,12 @@ class NoiseModel(BaseEstimator):
     def validate_target(self, y):
         """Raise ``ValueError`` naming the offending values if ``y`` is outside the support."""
         y = np.asarray(y)
-        if not np.all(np.isfinite(y)):
-            raise ValueError(f"{type(self).__name__} noise: targets contain NaN or infinity.")
+        bad = ~np.isfinite(y)
+        if bad.any():
+            raise ValueError(
+                f"{type(self).__name__} noise: targets contain NaN or infinity "
+                f"({bad.sum()} of {y.size} values: {_describe_offending(y, bad)})."
+            )
         self._check_support(y)
 
     def nll(self, y, raw):

@@ -162,6 +162,11 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
         -------
         self : object
             The estimator.
+
+        Notes
+        -----
+        A fixed noise scale (``scale="mle"``) is re-estimated on the data of each call,
+        with the network as it stands after that call's epoch.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
