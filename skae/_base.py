@@ -108,13 +108,15 @@ class BaseLikelihoodNetwork(BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-        rng = check_random_state(self.random_state)
-
         n_raw = noise.n_raw(targets.shape[1])
         if not warm:
+            # one generator for the whole run, so successive partial_fit calls (and
+            # warm starts) shuffle differently rather than replaying the first epoch
+            self._random_state = check_random_state(self.random_state)
             sizes, activations = self._layers(X.shape[1], n_raw)
             self._network = Network(sizes, activations, X.dtype)
-            self._network.initialize(rng, noise.initial_raw(_head(targets), _head(sample_weight)))
+            self._network.initialize(self._random_state,
+                                     noise.initial_raw(_head(targets), _head(sample_weight)))
             reset_training_state(self)
         elif self._network.layer_sizes[-1] != n_raw:
             raise ValueError(
@@ -128,7 +130,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
             if self.solver == "lbfgs":
                 fit_lbfgs(self, objective, X, Y, sample_weight)
             else:
-                fit_stochastic(self, objective, X, Y, sample_weight, rng, incremental)
+                fit_stochastic(self, objective, X, Y, sample_weight, self._random_state,
+                               incremental)
         finally:
             self._network.clear_buffers()
         self.noise_ = self._fit_fixed(noise, X, Y, sample_weight)
