@@ -53,8 +53,8 @@ def _relu(z):
 
 
 def _relu_backward(a, delta):
-    delta[a <= 0] = 0
-    return delta
+    # multiplying by the mask is several times faster than assigning through it
+    return np.multiply(delta, a > 0, out=delta)
 
 
 def _leaky_relu(z):
@@ -62,7 +62,8 @@ def _leaky_relu(z):
 
 
 def _leaky_relu_backward(a, delta):
-    delta[a < 0] *= _LEAKY_SLOPE
+    # putmask writes in one pass; ``delta[a < 0] *= slope`` gathers and scatters
+    np.putmask(delta, a < 0, delta * _LEAKY_SLOPE)
     return delta
 
 

@@ -16,7 +16,7 @@ from .noise import NOISE_MODELS, NoiseModel, resolve_noise
 
 # Inference and target validation run over row chunks of about this many values per
 # layer, so predicting on large data never holds more than one chunk's activations.
-_CHUNK_VALUES = 2**20
+_CHUNK_VALUES = 2**18
 
 
 class BaseLikelihoodNetwork(BaseEstimator):

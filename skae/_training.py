@@ -42,6 +42,8 @@ class Objective:
             data_loss = sample_weight @ nll
             delta *= (sample_weight / total_weight)[:, None]
         grad = net.backward(activations, delta)
+        if not self.alpha:  # skip three passes over the weights
+            return float(data_loss) / total_weight
         weights = net.theta[: net.n_weights]
         grad[: net.n_weights] += (self.alpha / total_weight) * weights
         return float(data_loss + 0.5 * self.alpha * (weights @ weights)) / total_weight

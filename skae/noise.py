@@ -31,6 +31,8 @@ link ever appears and saturated outputs still learn.
 """
 
 
+import math
+
 import numpy as np
 from scipy import special, stats
 from sklearn.base import BaseEstimator, clone
@@ -69,13 +71,29 @@ def _weighted_mean(values, sample_weight):
 
 
 def _weighted_median(values, sample_weight):
-    """Column-wise (lower) weighted median."""
+    """Column-wise weighted median that equals ``np.median`` of rows repeated by weight.
+
+    The mean of the first sorted value whose cumulative weight reaches half the total
+    and the first that passes it: for integer weights, the two middle rows (or the
+    middle row twice) of the repeated data, so weights act exactly as repetitions.
+    """
     if sample_weight is None:
         return np.median(values, axis=0)
     order = np.argsort(values, axis=0)
     cumulative = np.cumsum(np.asarray(sample_weight, dtype=float)[order], axis=0)
-    rows = (cumulative < 0.5 * cumulative[-1]).sum(axis=0)
-    return np.take_along_axis(values, order, axis=0)[rows, np.arange(values.shape[1])]
+    half = 0.5 * cumulative[-1]
+    lower = (cumulative < half).sum(axis=0)
+    upper = (cumulative <= half).sum(axis=0)
+    ordered = np.take_along_axis(values, order, axis=0)
+    columns = np.arange(values.shape[1])
+    return (ordered[lower, columns] + ordered[upper, columns]) / 2
+
+
+def _robust_spread(deviations, sample_weight):
+    """Median absolute deviation, or the mean one where more than half the deviations
+    are zero (discrete targets), so that a scale never starts at its floor."""
+    mad = _weighted_median(deviations, sample_weight)
+    return np.where(mad > 0, mad, _weighted_mean(deviations, sample_weight))
 
 
 def _describe_offending(y, bad):
@@ -298,7 +316,7 @@ class _LocationScale(NoiseModel):
             raise ValueError(
                 f"{type(self).__name__}: scale must be positive and finite; got {self.scale!r}."
             )
-        return scale
+        return float(scale) if scale.ndim == 0 else scale
 
     # Hooks for families defined on a transform of y (LogNormal).
     def _latent(self, y):
@@ -341,22 +359,20 @@ class _LocationScale(NoiseModel):
         return nll_terms.sum(axis=1)
 
     def _initial_raw(self, y, sample_weight):
-        loc, scale = self._marginal_loc_scale(self._latent(y), sample_weight)
+        latent = self._latent(y)
+        loc = self._marginal_loc(latent, sample_weight)
         if not self._learned:
             return [self._raw_loc(loc)]
+        scale = self._marginal_scale(np.abs(latent - loc), sample_weight)
         return [self._raw_loc(loc), _inverse_softplus(np.maximum(scale, 1e-3))]
 
-    def _marginal_loc_scale(self, latent, sample_weight):
-        """Location and scale of the best constant model: mean and std by default."""
-        loc = _weighted_mean(latent, sample_weight)
-        return loc, np.sqrt(_weighted_mean((latent - loc) ** 2, sample_weight))
+    # Location and scale of the best constant model, the scale from the absolute
+    # deviations: mean and root mean square by default.
+    def _marginal_loc(self, latent, sample_weight):
+        return _weighted_mean(latent, sample_weight)
 
-    def _robust_loc_scale(self, latent, sample_weight, mad_to_scale):
-        # Median and scaled MAD: gross outliers, which heavy-tailed models are chosen
-        # for, would drag a mean and std start further than Adam's steps can undo.
-        loc = _weighted_median(latent, sample_weight)
-        mad = _weighted_median(np.abs(latent - loc), sample_weight)
-        return loc, mad_to_scale * mad
+    def _marginal_scale(self, deviations, sample_weight):
+        return np.sqrt(_weighted_mean(deviations**2, sample_weight))
 
     def fixed_statistics(self, y, raw, sample_weight=None):
         if not (isinstance(self.scale, str) and self.scale == "mle"):
@@ -365,7 +381,8 @@ class _LocationScale(NoiseModel):
         weights = (np.ones(y.shape[0]) if sample_weight is None
                    else np.asarray(sample_weight, dtype=float))
         # float64 sums: a float32 sum over millions of squared residuals loses digits
-        sums = weights @ self._scale_statistic(residuals).astype(np.float64)
+        sums = np.einsum("i,ij->j", weights, self._scale_statistic(residuals),
+                         dtype=np.float64)
         return np.stack([sums, np.full_like(sums, weights.sum())])
 
     def fit_fixed(self, statistics, pooled=False):
@@ -431,6 +448,30 @@ class Gaussian(_LocationScale):
     def _raw_loc(self, loc):
         return loc if self.link == "identity" else special.logit(np.clip(loc, 1e-3, 1 - 1e-3))
 
+    def _nll_grad(self, y, raw, grad):
+        if self._learned or self.link != "identity":
+            return super()._nll_grad(y, raw, grad)
+        # Fixed scale, identity link: training's hot path. The residual is formed in
+        # ``grad`` itself, with no temporary of the batch's size.
+        d = y.shape[1]
+        scale = self._fixed_scale()  # 1.0 while training with scale="mle"
+        latent = self._latent(y)
+        residual = np.subtract(raw[:, :d], latent, out=grad)
+        if isinstance(scale, float):  # one scale for all columns
+            nll = 0.5 / scale**2 * np.einsum("ij,ij->i", residual, residual)
+            nll += d * (math.log(scale) + 0.5 * _LOG_2PI)
+            if scale != 1.0:
+                residual /= scale**2
+        else:
+            scale = scale.astype(raw.dtype, copy=False)
+            residual /= scale  # -z
+            nll = 0.5 * np.einsum("ij,ij->i", residual, residual)
+            nll += np.log(scale).sum() + d * 0.5 * _LOG_2PI
+            residual /= scale
+        if latent is not y:
+            nll += self._log_jacobian(y).sum(axis=1)
+        return nll  # grad = residual = (loc - y) / scale^2
+
     def _standard_nll(self, z):
         return 0.5 * z * z + 0.5 * _LOG_2PI
 
@@ -475,9 +516,13 @@ class Laplace(_LocationScale):
     def _scale_from_statistic(self, mean):
         return mean
 
-    def _marginal_loc_scale(self, latent, sample_weight):
-        # the MAD of a Laplace distribution is b ln 2
-        return self._robust_loc_scale(latent, sample_weight, 1 / np.log(2))
+    # Median and MAD / ln 2 (the MAD of a Laplace is b ln 2): the mean and spread of data
+    # with gross outliers would start the output further away than Adam's steps undo.
+    def _marginal_loc(self, latent, sample_weight):
+        return _weighted_median(latent, sample_weight)
+
+    def _marginal_scale(self, deviations, sample_weight):
+        return _robust_spread(deviations, sample_weight) / np.log(2)
 
     def _scipy(self, params):
         return stats.laplace(loc=params["loc"], scale=params["scale"])
@@ -594,9 +639,13 @@ class StudentT(_LocationScale):
             grad[:, -d:] = d_df * special.expit(raw[:, -d:])
         return nll_terms.sum(axis=1)
 
-    def _marginal_loc_scale(self, latent, sample_weight):
-        # 1.4826 MAD is the Gaussian-consistent scale, a fair start for any df
-        return self._robust_loc_scale(latent, sample_weight, 1.4826)
+    # Median and 1.4826 MAD (the Gaussian-consistent scale, a fair start for any df),
+    # robust to the outliers a heavy-tailed model is chosen for.
+    def _marginal_loc(self, latent, sample_weight):
+        return _weighted_median(latent, sample_weight)
+
+    def _marginal_scale(self, deviations, sample_weight):
+        return 1.4826 * _robust_spread(deviations, sample_weight)
 
     def _initial_raw(self, y, sample_weight):
         init = super()._initial_raw(y, sample_weight)
@@ -637,8 +686,11 @@ class Bernoulli(NoiseModel):
         return {"p": special.expit(raw)}
 
     def _nll_grad(self, y, raw, grad):
-        nll = np.logaddexp(0, raw).sum(axis=1) - np.einsum("ij,ij->i", y, raw)
-        special.expit(raw, out=grad)
+        p = special.expit(raw, out=grad)
+        # softplus(r) = max(r, 0) - log(max(p, 1 - p)): the log of a number in [1/2, 1]
+        # loses nothing, and reusing the gradient's sigmoid is cheaper than logaddexp
+        nll = (np.maximum(raw, 0).sum(axis=1) - np.log(np.maximum(p, 1 - p)).sum(axis=1)
+               - np.einsum("ij,ij->i", y, raw))
         grad -= y
         return nll
 

@@ -55,6 +55,9 @@ RAW2 = rng.normal(size=(40, 4))  # two targets x (loc, scale) or four columns
 @pytest.mark.parametrize("noise, y", [
     (Gaussian(scale="learned"), rng.normal(size=(40, 2))),
     (Gaussian(scale=np.array([0.5, 2.0])), rng.normal(size=(40, 2))),
+    (Gaussian(scale=0.7), rng.normal(size=(40, 4))),
+    (Gaussian(), rng.normal(size=(40, 4))),
+    (LogNormal(scale=0.4), rng.lognormal(size=(40, 4))),
     (Laplace(scale="learned"), rng.normal(size=(40, 2))),
     (StudentT(df=3.0), rng.standard_t(3, size=(40, 2))),
     (LogNormal(scale="learned"), rng.lognormal(size=(40, 2))),
@@ -167,3 +170,21 @@ def test_sampling_matches_mean():
     onehot = Categorical().sample(np.log([[0.2, 0.8]]), n_samples=20000, random_state=0)
     assert onehot.shape == (20000, 1, 2)
     assert abs(onehot[:, 0, 1].mean() - 0.8) < 0.02
+
+
+def test_weighted_median_equals_median_of_repeated_rows():
+    from skae.noise import _weighted_median
+
+    values = rng.normal(size=(15, 3))
+    for seed in range(5):
+        weights = np.random.RandomState(seed).randint(0, 4, size=15)
+        np.testing.assert_allclose(_weighted_median(values, weights),
+                                   np.median(np.repeat(values, weights, axis=0), axis=0))
+
+
+@pytest.mark.parametrize("noise", [Laplace(scale="learned"), StudentT()], ids=repr)
+def test_robust_models_start_at_median(noise):
+    y = np.array([[0.0], [1.0], [2.0], [3.0], [1e8]])
+    loc, raw_scale = noise.initial_raw(y)[:2]
+    assert loc == 2.0
+    assert np.log1p(np.exp(raw_scale)) < 10  # MAD-based, not inflated by the outlier

@@ -469,3 +469,19 @@ def test_same_random_state_and_pickling_give_identical_predictions(noise):
     # the restored model keeps training from where it was
     restored.partial_fit(X, Y)
     assert not np.array_equal(restored.predict(X), reg.predict(X))
+
+
+@pytest.mark.parametrize("noise", [StudentT(), StudentT(df="learned"), Laplace(scale="learned"),
+                                   Gaussian(scale="learned")], ids=repr)
+def test_sample_weight_equals_repetition(noise):
+    # integer weights act as repeated rows: initialisation (weighted medians included),
+    # loss, penalty and ML scales; only summation order differs
+    rng = np.random.RandomState(42)
+    X = rng.rand(15, 30)
+    y = rng.randint(0, 3, size=15).astype(float)
+    weights = rng.randint(0, 5, size=15)
+    params = dict(hidden_layer_sizes=(32,), max_iter=200, random_state=0)
+    weighted = MLPLikelihoodRegressor(noise=noise, **params).fit(X, y, sample_weight=weights)
+    repeated = MLPLikelihoodRegressor(noise=noise, **params).fit(
+        np.repeat(X, weights, axis=0), np.repeat(y, weights))
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-5)

@@ -1,0 +1,110 @@
+"""W1: a small autoencoder on the digits, skae against MLPRegressor and PyTorch.
+
+Data: ``load_digits().data / 16`` in float32, ``train_test_split(test_size=360,
+random_state=0)``. Network 64-128-8-128-64, relu, Adam (lr 1e-3), batch 128, alpha
+1e-4, 200 epochs, float32 throughout; every tool runs all epochs (``tol=0`` and
+``n_iter_no_change`` above ``max_iter``), and round ``r`` seeds every tool with ``r``.
+
+The comparable MLPRegressor is ``hidden_layer_sizes=(128, 8, 128)`` fitted on
+``(X, X)``; its 8-unit middle layer is relu where skae's code layer is linear. The
+PyTorch twin has skae's layers (linear code) and scikit-learn's objective. The GEMM
+bound row times an epoch's matrix products alone (see ``_common.gemm_epoch_seconds``).
+
+Targets: skae at least 3x faster per epoch than MLPRegressor and faster than PyTorch,
+at an equal or better held-out reconstruction MSE.
+
+Run ``python benchmarks/bench_digits_autoencoder.py`` (``--quick``: one round of 20
+epochs, no JSON written; ``--threads 1``: one thread for every tool).
+"""
+
+import argparse
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPRegressor
+
+import skae
+from _common import (add_common_arguments, alternate, fit_timed, gemm_trial, limit_threads,
+                     machine_info, mse, print_summary, report_targets, save, summarise, torch,
+                     torch_fit, torch_predict)
+
+LAYERS = (64, 128, 8, 128, 64)
+BATCH, ALPHA = 128, 1e-4
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_arguments(parser)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=200)
+    args = parser.parse_args()
+    rounds, epochs = (1, 20) if args.quick else (args.rounds, args.epochs)
+
+    X = (load_digits().data / 16).astype(np.float32)
+    X_train, X_test = train_test_split(X, test_size=360, random_state=0)
+    common = dict(activation="relu", solver="adam", learning_rate_init=1e-3, alpha=ALPHA,
+                  batch_size=BATCH, max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1)
+
+    def run_skae(seed):
+        ae = skae.AutoEncoder(n_components=LAYERS[2], hidden_layer_sizes=(LAYERS[1],),
+                              random_state=seed, **common)
+        fit_s, epoch_s = fit_timed(ae, X_train)
+        assert ae.coefs_[0].dtype == np.float32
+        reconstruction = ae.inverse_transform(ae.transform(X_test))
+        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=ae.n_iter_,
+                    test_mse=mse(reconstruction, X_test))
+
+    def run_sklearn(seed):
+        mlp = MLPRegressor(hidden_layer_sizes=LAYERS[1:-1], random_state=seed, **common)
+        fit_s, epoch_s = fit_timed(mlp, X_train, X_train)
+        assert mlp.coefs_[0].dtype == np.float32
+        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=mlp.n_iter_,
+                    test_mse=mse(mlp.predict(X_test), X_test))
+
+    def run_torch(seed):
+        model, fit_s, epoch_s = torch_fit(LAYERS, ("relu", "identity", "relu", "identity"),
+                                          X_train, None, epochs, BATCH, ALPHA, seed)
+        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=len(epoch_s),
+                    test_mse=mse(torch_predict(model, X_test), X_test))
+
+    trials = {"skae": run_skae, "MLPRegressor": run_sklearn}
+    if torch is not None:
+        trials["PyTorch"] = run_torch
+    else:
+        print("PyTorch not importable: its row is skipped.")
+    # a GEMM-only epoch is a few milliseconds: time a fit's worth of them
+    trials["GEMM bound"] = gemm_trial(LAYERS, X_train.shape[0], BATCH, epochs)
+
+    limit_threads(args.threads)
+    machine = machine_info(args.threads)
+    print(f"digits autoencoder {'-'.join(map(str, LAYERS))}, batch {BATCH}, {epochs} epochs, "
+          f"{rounds} rounds, {X_train.shape[0]} train / {X_test.shape[0]} test rows")
+    summary = summarise(alternate(trials, rounds))
+    print()
+    print_summary(summary)
+    print("(MLPRegressor's 8-unit middle layer is relu; skae's and PyTorch's code is linear. "
+          "GEMM bound: the epoch's matrix products alone.)")
+
+    s, sk = summary["skae"], summary["MLPRegressor"]
+    targets = {
+        "MLPRegressor / skae >= 3": (sk["epoch_ms"] / s["epoch_ms"], 3.0, False),
+        "skae MSE <= MLPRegressor MSE": (s["test_mse"], sk["test_mse"], True),
+    }
+    if "PyTorch" in summary:
+        pt = summary["PyTorch"]
+        targets["PyTorch / skae > 1"] = (pt["epoch_ms"] / s["epoch_ms"], 1.0, False)
+        targets["skae MSE <= PyTorch MSE"] = (s["test_mse"], pt["test_mse"], True)
+    verdicts = report_targets(targets)
+
+    if not args.quick:
+        save("bench_digits_autoencoder", {
+            "machine": machine,
+            "config": dict(layers=list(LAYERS), batch_size=BATCH, epochs=epochs, rounds=rounds,
+                           threads=args.threads, alpha=ALPHA, dtype="float32"),
+            "summary": summary, "targets": verdicts,
+        })
+
+
+if __name__ == "__main__":
+    main()
