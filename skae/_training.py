@@ -69,10 +69,10 @@ def _take_rows(X, rows, buffers):
     return np.take(X, rows, axis=0, out=out)
 
 
-def _warn_diverged(where, solver):
+def _warn_diverged(where, solver, restored):
     warnings.warn(
         f"Training diverged (the loss became non-finite) {where}; the parameters were "
-        f"restored to their last finite values and training stopped. Lower "
+        f"restored to {restored} and training stopped. Lower "
         f"learning_rate_init, scale the inputs, or use another solver than {solver!r}.",
         ConvergenceWarning,
     )
@@ -123,7 +123,7 @@ def fit_lbfgs(est, objective, X, Y, sample_weight):
                             est.tol, callback=record)
     if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
         network.theta[...] = start
-        _warn_diverged("during L-BFGS", "lbfgs")
+        _warn_diverged("during L-BFGS", "lbfgs", "their initial values")
     else:
         network.theta[...] = result.x
     est.n_iter_ = result.nit
@@ -143,6 +143,13 @@ def fit_stochastic(est, objective, X, Y, sample_weight, rng, incremental):
     ``Y=None`` means the targets are the inputs (an autoencoder): each batch is then
     gathered once and serves as both. ``incremental`` (partial_fit) runs one epoch.
     """
+    # A diverging run overflows on its way to a non-finite loss, which the loop detects
+    # and reports itself; NumPy's warnings about it would only bury that report.
+    with np.errstate(over="ignore", invalid="ignore"):
+        _fit_stochastic(est, objective, X, Y, sample_weight, rng, incremental)
+
+
+def _fit_stochastic(est, objective, X, Y, sample_weight, rng, incremental):
     network = objective.network
     if not hasattr(est, "_optimizer"):
         est._optimizer = _make_optimizer(est, network)
@@ -170,9 +177,11 @@ def fit_stochastic(est, objective, X, Y, sample_weight, rng, incremental):
                 continue
             loss = objective(Xb, Yb, wb)
             if not np.isfinite(loss):
-                network.theta[...] = epoch_start
+                # the best epoch so far, else the start of this one (the first)
+                network.theta[...] = getattr(est, "_best_theta", epoch_start)
                 del est._optimizer  # its moments hold the non-finite gradient
-                _warn_diverged(f"in epoch {est.n_iter_ + 1}", est.solver)
+                _warn_diverged(f"in epoch {est.n_iter_ + 1}", est.solver,
+                               "those of the best epoch so far")
                 return
             optimizer.step(network.theta, network.grad)
             accumulated_loss += loss * (len(rows) if wb is None else wb.sum())
@@ -189,7 +198,7 @@ def fit_stochastic(est, objective, X, Y, sample_weight, rng, incremental):
             if est.verbose:
                 print(f"Validation score: {score:f}")
         else:
-            _record_loss(est)
+            _record_loss(est, network)
 
         optimizer.iteration_ends(est.t_)
         if est._no_improvement_count > est.n_iter_no_change:
@@ -251,9 +260,11 @@ def _record_validation(est, score, network):
         est._best_theta = network.theta.copy()
 
 
-def _record_loss(est):
+def _record_loss(est, network):
     loss = est.loss_curve_[-1]
     est._no_improvement_count = (
         est._no_improvement_count + 1 if loss > est.best_loss_ - est.tol else 0
     )
-    est.best_loss_ = min(est.best_loss_, loss)
+    if loss < est.best_loss_:
+        est.best_loss_ = loss
+        est._best_theta = network.theta.copy()  # where a later divergence returns to

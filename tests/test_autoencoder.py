@@ -234,6 +234,7 @@ def test_divergence_stops_with_finite_parameters():
         ae.fit(X)
     assert all(np.isfinite(W).all() for W in ae.coefs_)
     assert np.isfinite(ae.transform(X)).all()
+    assert np.isfinite(ae.noise_.scale) and np.isfinite(ae.score(X))
 
 
 # ------------------------------------------------------------------- bad input
