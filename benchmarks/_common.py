@@ -346,3 +346,49 @@ def print_summary(summary, reference="skae"):
     ]
     print_table(("tool", "ms/epoch", "fit ms/n_iter", "n_iter", "test MSE (median)",
                  f"time / {reference}"), rows)
+
+
+def autoencoder_trials(layers, X_train, X_test, epochs, batch_size, alpha):
+    """skae, MLPRegressor, PyTorch and GEMM-bound trials of one autoencoder benchmark.
+
+    ``layers`` is ``(n_features, hidden, code, hidden, n_features)``. Every tool runs all
+    ``epochs`` (``tol=0``, ``n_iter_no_change`` above ``max_iter``); MLPRegressor fits
+    ``(X, X)`` with ``hidden_layer_sizes=layers[1:-1]`` (its middle layer is relu where
+    skae's and PyTorch's code is linear).
+    """
+    import skae
+    from sklearn.neural_network import MLPRegressor
+
+    common = dict(activation="relu", solver="adam", learning_rate_init=1e-3, alpha=alpha,
+                  batch_size=batch_size, max_iter=epochs, tol=0.0,
+                  n_iter_no_change=epochs + 1)
+
+    def run_skae(seed):
+        ae = skae.AutoEncoder(n_components=layers[2], hidden_layer_sizes=(layers[1],),
+                              random_state=seed, **common)
+        fit_s, epoch_s = fit_timed(ae, X_train)
+        assert ae.coefs_[0].dtype == np.float32
+        reconstruction = ae.inverse_transform(ae.transform(X_test))
+        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=ae.n_iter_,
+                    test_mse=mse(reconstruction, X_test))
+
+    def run_sklearn(seed):
+        mlp = MLPRegressor(hidden_layer_sizes=layers[1:-1], random_state=seed, **common)
+        fit_s, epoch_s = fit_timed(mlp, X_train, X_train)
+        assert mlp.coefs_[0].dtype == np.float32
+        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=mlp.n_iter_,
+                    test_mse=mse(mlp.predict(X_test), X_test))
+
+    def run_torch(seed):
+        model, fit_s, epoch_s = torch_fit(layers, ("relu", "identity", "relu", "identity"),
+                                          X_train, None, epochs, batch_size, alpha, seed)
+        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=len(epoch_s),
+                    test_mse=mse(torch_predict(model, X_test), X_test))
+
+    trials = {"skae": run_skae, "MLPRegressor": run_sklearn}
+    if torch is not None:
+        trials["PyTorch"] = run_torch
+    else:
+        print("PyTorch not importable: its row is skipped.")
+    trials["GEMM bound"] = gemm_trial(layers, X_train.shape[0], batch_size, epochs)
+    return trials

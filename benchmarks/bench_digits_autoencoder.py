@@ -22,12 +22,9 @@ import argparse
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPRegressor
 
-import skae
-from _common import (add_common_arguments, alternate, fit_timed, gemm_trial, limit_threads,
-                     machine_info, mse, print_summary, report_targets, save, summarise, torch,
-                     torch_fit, torch_predict)
+from _common import (add_common_arguments, alternate, autoencoder_trials, limit_threads,
+                     machine_info, print_summary, report_targets, save, summarise)
 
 LAYERS = (64, 128, 8, 128, 64)
 BATCH, ALPHA = 128, 1e-4
@@ -43,38 +40,7 @@ def main():
 
     X = (load_digits().data / 16).astype(np.float32)
     X_train, X_test = train_test_split(X, test_size=360, random_state=0)
-    common = dict(activation="relu", solver="adam", learning_rate_init=1e-3, alpha=ALPHA,
-                  batch_size=BATCH, max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1)
-
-    def run_skae(seed):
-        ae = skae.AutoEncoder(n_components=LAYERS[2], hidden_layer_sizes=(LAYERS[1],),
-                              random_state=seed, **common)
-        fit_s, epoch_s = fit_timed(ae, X_train)
-        assert ae.coefs_[0].dtype == np.float32
-        reconstruction = ae.inverse_transform(ae.transform(X_test))
-        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=ae.n_iter_,
-                    test_mse=mse(reconstruction, X_test))
-
-    def run_sklearn(seed):
-        mlp = MLPRegressor(hidden_layer_sizes=LAYERS[1:-1], random_state=seed, **common)
-        fit_s, epoch_s = fit_timed(mlp, X_train, X_train)
-        assert mlp.coefs_[0].dtype == np.float32
-        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=mlp.n_iter_,
-                    test_mse=mse(mlp.predict(X_test), X_test))
-
-    def run_torch(seed):
-        model, fit_s, epoch_s = torch_fit(LAYERS, ("relu", "identity", "relu", "identity"),
-                                          X_train, None, epochs, BATCH, ALPHA, seed)
-        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=len(epoch_s),
-                    test_mse=mse(torch_predict(model, X_test), X_test))
-
-    trials = {"skae": run_skae, "MLPRegressor": run_sklearn}
-    if torch is not None:
-        trials["PyTorch"] = run_torch
-    else:
-        print("PyTorch not importable: its row is skipped.")
-    # a GEMM-only epoch is a few milliseconds: time a fit's worth of them
-    trials["GEMM bound"] = gemm_trial(LAYERS, X_train.shape[0], BATCH, epochs)
+    trials = autoencoder_trials(LAYERS, X_train, X_test, epochs, BATCH, ALPHA)
 
     limit_threads(args.threads)
     machine = machine_info(args.threads)

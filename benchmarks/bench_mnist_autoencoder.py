@@ -25,13 +25,8 @@ round of 2 epochs, no JSON written; ``--threads 1``: one thread for every tool).
 
 import argparse
 
-import numpy as np
-from sklearn.neural_network import MLPRegressor
-
-import skae
-from _common import (add_common_arguments, alternate, fit_timed, gemm_trial, limit_threads,
-                     machine_info, mnist_like, mse, print_summary, report_targets, save,
-                     summarise, torch, torch_fit, torch_predict)
+from _common import (add_common_arguments, alternate, autoencoder_trials, limit_threads,
+                     machine_info, mnist_like, print_summary, report_targets, save, summarise)
 
 LAYERS = (784, 256, 32, 256, 784)
 BATCH, ALPHA = 256, 1e-4
@@ -48,37 +43,7 @@ def main():
 
     X = mnist_like(n_train + n_test, seed=0)
     X_train, X_test = X[:n_train], X[n_train:]
-    common = dict(activation="relu", solver="adam", learning_rate_init=1e-3, alpha=ALPHA,
-                  batch_size=BATCH, max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1)
-
-    def run_skae(seed):
-        ae = skae.AutoEncoder(n_components=LAYERS[2], hidden_layer_sizes=(LAYERS[1],),
-                              random_state=seed, **common)
-        fit_s, epoch_s = fit_timed(ae, X_train)
-        assert ae.coefs_[0].dtype == np.float32
-        reconstruction = ae.inverse_transform(ae.transform(X_test))
-        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=ae.n_iter_,
-                    test_mse=mse(reconstruction, X_test))
-
-    def run_sklearn(seed):
-        mlp = MLPRegressor(hidden_layer_sizes=LAYERS[1:-1], random_state=seed, **common)
-        fit_s, epoch_s = fit_timed(mlp, X_train, X_train)
-        assert mlp.coefs_[0].dtype == np.float32
-        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=mlp.n_iter_,
-                    test_mse=mse(mlp.predict(X_test), X_test))
-
-    def run_torch(seed):
-        model, fit_s, epoch_s = torch_fit(LAYERS, ("relu", "identity", "relu", "identity"),
-                                          X_train, None, epochs, BATCH, ALPHA, seed)
-        return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=len(epoch_s),
-                    test_mse=mse(torch_predict(model, X_test), X_test))
-
-    trials = {"skae": run_skae, "MLPRegressor": run_sklearn}
-    if torch is not None:
-        trials["PyTorch"] = run_torch
-    else:
-        print("PyTorch not importable: its row is skipped.")
-    trials["GEMM bound"] = gemm_trial(LAYERS, n_train, BATCH, epochs)
+    trials = autoencoder_trials(LAYERS, X_train, X_test, epochs, BATCH, ALPHA)
 
     limit_threads(args.threads)
     machine = machine_info(args.threads)
