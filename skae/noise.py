@@ -30,7 +30,6 @@ Every model returns the gradient of its NLL with respect to ``raw`` in fused for
 link ever appears and saturated outputs still learn.
 """
 
-
 import math
 
 import numpy as np
