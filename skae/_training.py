@@ -27,6 +27,8 @@ class Objective:
         self.network = network
         self.noise = noise
         self.alpha = alpha
+        # the penalty's gradient is formed here, not in a fresh temporary every batch
+        self._penalty_grad = np.empty(network.n_weights if alpha else 0, network.dtype)
 
     def __call__(self, X, Y, sample_weight=None):
         """Return the batch loss; the gradient is left in ``network.grad``."""
@@ -45,7 +47,8 @@ class Objective:
         if not self.alpha:  # skip three passes over the weights
             return float(data_loss) / total_weight
         weights = net.theta[: net.n_weights]
-        grad[: net.n_weights] += (self.alpha / total_weight) * weights
+        grad[: net.n_weights] += np.multiply(weights, self.alpha / total_weight,
+                                             out=self._penalty_grad)
         return float(data_loss + 0.5 * self.alpha * (weights @ weights)) / total_weight
 
 
@@ -66,7 +69,9 @@ def _take_rows(X, rows, buffers):
     out = buffers.get(len(rows))
     if out is None:
         out = buffers[len(rows)] = np.empty((len(rows), X.shape[1]), dtype=X.dtype)
-    return np.take(X, rows, axis=0, out=out)
+    # mode="clip" (the rows are valid by construction): the default "raise" first
+    # gathers into a temporary and then copies it into ``out``
+    return np.take(X, rows, axis=0, out=out, mode="clip")
 
 
 def _warn_diverged(where, solver, restored):

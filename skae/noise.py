@@ -56,6 +56,15 @@ _MIN_SCALE = 1e-6
 _MAX_LOG_RATE = 80.0
 
 
+def _row_dot(a, b):
+    """``sum_j a_ij b_ij`` for every row i."""
+    return np.einsum("ij,ij->i", a, b)
+
+
+if hasattr(np, "vecdot"):  # NumPy >= 2.0: a SIMD loop, twice as fast as einsum here
+    _row_dot = np.vecdot  # noqa: F811
+
+
 def _softplus(x):
     return np.logaddexp(0, x)
 
@@ -457,14 +466,14 @@ class Gaussian(_LocationScale):
         latent = self._latent(y)
         residual = np.subtract(raw[:, :d], latent, out=grad)
         if isinstance(scale, float):  # one scale for all columns
-            nll = 0.5 / scale**2 * np.einsum("ij,ij->i", residual, residual)
+            nll = 0.5 / scale**2 * _row_dot(residual, residual)
             nll += d * (math.log(scale) + 0.5 * _LOG_2PI)
             if scale != 1.0:
                 residual /= scale**2
         else:
             scale = scale.astype(raw.dtype, copy=False)
             residual /= scale  # -z
-            nll = 0.5 * np.einsum("ij,ij->i", residual, residual)
+            nll = 0.5 * _row_dot(residual, residual)
             nll += np.log(scale).sum() + d * 0.5 * _LOG_2PI
             residual /= scale
         if latent is not y:
@@ -689,7 +698,7 @@ class Bernoulli(NoiseModel):
         # softplus(r) = max(r, 0) - log(max(p, 1 - p)): the log of a number in [1/2, 1]
         # loses nothing, and reusing the gradient's sigmoid is cheaper than logaddexp
         nll = (np.maximum(raw, 0).sum(axis=1) - np.log(np.maximum(p, 1 - p)).sum(axis=1)
-               - np.einsum("ij,ij->i", y, raw))
+               - _row_dot(y, raw))
         grad -= y
         return nll
 
@@ -748,7 +757,7 @@ class Categorical(NoiseModel):
 
     def _nll_grad(self, y, raw, grad):
         lse = special.logsumexp(raw, axis=1)
-        nll = lse - np.einsum("ij,ij->i", y, raw)
+        nll = lse - _row_dot(y, raw)
         np.subtract(raw, lse[:, None], out=grad)
         np.exp(grad, out=grad)
         grad -= y
@@ -794,7 +803,7 @@ class Poisson(NoiseModel):
     def _nll_grad(self, y, raw, grad):
         log_rate = np.minimum(raw, _MAX_LOG_RATE)
         np.exp(log_rate, out=grad)
-        nll = grad.sum(axis=1) - np.einsum("ij,ij->i", y, log_rate)
+        nll = grad.sum(axis=1) - _row_dot(y, log_rate)
         nll += special.gammaln(y + 1).sum(axis=1)
         grad -= y
         return nll
