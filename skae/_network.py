@@ -142,9 +142,19 @@ class Network:
             # the column sums as a product with ones: a BLAS call, twice as fast as sum
             np.matmul(ones, delta, out=self._grad_biases[l])
             if l > 0:
-                delta = np.matmul(delta, self.weights[l].T, out=deltas[l - 1])
+                delta = self._input_gradient(l, delta, out=deltas[l - 1])
                 self._backward_fns[l - 1](activations[l], delta)
         return self.grad
+
+    def _input_gradient(self, l, delta, out):
+        """``delta W_l^T``: dLoss/d(input of layer l)."""
+        W = self.weights[l]
+        if W.shape[1] == 1:
+            # One unit (a single regression target): the product is an outer product,
+            # which NumPy's broadcasting computes about four times faster than BLAS's
+            # rank-1 GEMM, with the same values (no sums are involved).
+            return np.multiply(delta, W.T, out=out)
+        return np.matmul(delta, W.T, out=out)
 
     def clear_buffers(self):
         self._buffers = {}

@@ -43,8 +43,25 @@ def test_gradient_matches_finite_differences(activation, noise, weighted):
     net = Network([N_FEATURES, 5, 4, noise.n_raw(N_TARGETS)], [activation] * 2, np.float64)
     net.initialize(rng)
     net.theta += rng.normal(scale=0.1, size=net.theta.size)  # non-zero biases too
-    objective = Objective(net, noise, alpha=0.3)
+    _assert_gradient_matches(Objective(net, noise, alpha=0.3), X, Y, weights)
 
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_gradient_through_one_unit_layers(activation):
+    # a single output and a one-unit hidden layer: the input gradients of those layers
+    # are outer products, which the network computes without BLAS
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(N_SAMPLES, N_FEATURES))
+    y = rng.normal(size=(N_SAMPLES, 1))
+    net = Network([N_FEATURES, 4, 1, 3, 1], [activation] * 3, np.float64)
+    net.initialize(rng)
+    net.theta += rng.normal(scale=0.1, size=net.theta.size)
+    net.biases[1][...] = 0.5  # keep the one relu unit alive
+    _assert_gradient_matches(Objective(net, Gaussian(), alpha=0.3), X, y, None)
+
+
+def _assert_gradient_matches(objective, X, Y, weights):
+    net = objective.network
     objective(X, Y, weights)
     analytic = net.grad.copy()
     numeric = np.empty_like(analytic)
