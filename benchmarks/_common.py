@@ -253,8 +253,13 @@ def alternate(trials, rounds):
     ``n_iter`` and ``test_mse``.
     """
     results = {name: [] for name in trials}
+    names = list(trials)
     for round_ in range(rounds):
-        for name, trial in trials.items():
+        # rotate the order so that no tool always runs right after the same other one
+        # (PyTorch's thread pool, for one, is still busy for a moment after its fit)
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            trial = trials[name]
             result = trial(seed=round_)
             results[name].append(result)
             print(f"  round {round_ + 1}/{rounds} {name:<14} fit {result['fit_s']:7.2f} s  "
@@ -314,6 +319,25 @@ def gemm_trial(layer_sizes, n_samples, batch_size, epochs):
     return trial
 
 
+def _epoch_median(run):
+    epochs = run["epoch_s"]
+    return float(np.median(epochs[1:] if len(epochs) > 1 else epochs))
+
+
+def paired_ratio(results, numerator, denominator):
+    """Median over rounds of ``numerator``'s / ``denominator``'s median epoch in that round.
+
+    The load of a shared machine comes and goes in spells of a few seconds, which can
+    slow one tool's whole fit and spare the other's. The two tools of one round run
+    back to back, so taking the ratio within each round and then the median over rounds
+    discards such spells, where a ratio of overall medians mixes them in. Returns the
+    median and the per-round ratios.
+    """
+    per_round = [_epoch_median(a) / _epoch_median(b)
+                 for a, b in zip(results[numerator], results[denominator])]
+    return float(np.median(per_round)), per_round
+
+
 def summarise(results):
     """Medians per tool: per-epoch time (first epoch of each fit left out when there are
     more, since it also holds validation and initialisation), fit time / n_iter_, and
@@ -333,6 +357,13 @@ def summarise(results):
             "n_epoch_samples": int(epochs.size),
         }
     return summary
+
+
+def print_ratios(ratios):
+    """Print ``{name: (median, per_round)}`` from :func:`paired_ratio`."""
+    print("\nratios within each round (median, then the rounds in order):")
+    for name, (median, per_round) in ratios.items():
+        print(f"  {name:<26} {median:6.3f}   " + " ".join(f"{r:.3f}" for r in per_round))
 
 
 def print_summary(summary, reference="skae"):

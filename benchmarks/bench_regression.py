@@ -26,8 +26,8 @@ from sklearn.neural_network import MLPRegressor
 
 import skae
 from _common import (add_common_arguments, alternate, fit_timed, gemm_trial, limit_threads,
-                     machine_info, mse, print_summary, report_targets, save, summarise, torch,
-                     torch_fit, torch_predict)
+                     machine_info, mse, paired_ratio, print_ratios, print_summary,
+                     report_targets, save, summarise, torch, torch_fit, torch_predict)
 
 N_FEATURES, HIDDEN, BATCH, ALPHA, NOISE_SD = 50, (256, 256), 256, 1e-4, 0.3
 
@@ -91,16 +91,23 @@ def main():
     print(f"regression {N_FEATURES}-{HIDDEN[0]}-{HIDDEN[1]}-1, batch {BATCH}, {epochs} epochs "
           f"per fit, {rounds} rounds, {n_train} train / {n_test} test rows "
           f"(noise variance {NOISE_SD ** 2:.2f})")
-    summary = summarise(alternate(trials, rounds))
+    results = alternate(trials, rounds)
+    summary = summarise(results)
     print()
     print_summary(summary)
 
-    s, sk, bound = summary["skae"], summary["MLPRegressor"], summary["GEMM bound"]
+    s, sk = summary["skae"], summary["MLPRegressor"]
+    ratios = {"MLPRegressor / skae": paired_ratio(results, "MLPRegressor", "skae"),
+              "skae / GEMM bound": paired_ratio(results, "skae", "GEMM bound"),
+              "MLPRegressor / GEMM bound": paired_ratio(results, "MLPRegressor", "GEMM bound")}
+    if "PyTorch" in summary:
+        ratios["PyTorch / skae"] = paired_ratio(results, "PyTorch", "skae")
+    print_ratios(ratios)
     verdicts = report_targets({
-        "MLPRegressor / skae >= 2": (sk["epoch_ms"] / s["epoch_ms"], 2.0, False),
+        "MLPRegressor / skae >= 2": (ratios["MLPRegressor / skae"][0], 2.0, False),
         "skae MSE <= MLPRegressor MSE": (s["test_mse"], sk["test_mse"], True),
     })
-    print(f"(MLPRegressor / GEMM bound = {sk['epoch_ms'] / bound['epoch_ms']:.2f}: the "
+    print(f"(MLPRegressor / GEMM bound = {ratios['MLPRegressor / GEMM bound'][0]:.2f}: the "
           "highest MLPRegressor / skae any implementation of these products could reach.)")
 
     if not args.quick:
@@ -109,7 +116,7 @@ def main():
             "config": dict(layers=[N_FEATURES, *HIDDEN, 1], batch_size=BATCH, epochs=epochs,
                            rounds=rounds, threads=args.threads, n_train=n_train,
                            n_test=n_test, alpha=ALPHA, noise_sd=NOISE_SD, dtype="float32"),
-            "summary": summary, "targets": verdicts,
+            "summary": summary, "ratios": ratios, "targets": verdicts,
         })
 
 
