@@ -1,13 +1,20 @@
 """What the benchmark scripts share: data, per-epoch clocks, the PyTorch twin, output.
 
-Every script times its tools in one process, alternating them round by round, so that
-the load of a shared machine falls on all of them alike; the figures are medians of
-per-epoch times and the ratios are taken between medians of the same run.
+Every script times its tools in one process and makes the NumPy ones (skae,
+MLPRegressor, the GEMM bound) take turns **epoch by epoch**: each fits in a thread of
+its own, and only the tool whose turn it is computes; at the end of each epoch it hands
+over to the next. PyTorch runs by itself, before or after them (see :func:`alternate`). The load of a shared
+machine comes and goes in spells of a few seconds, so tools that alternate only fit by
+fit can meet different spells; epoch by epoch, neighbouring epochs of all tools see
+the same machine. Figures are medians of per-epoch times, and ratios are taken within
+each round (see :func:`paired_ratio`).
 
 Per-epoch times of scikit-learn's ``MLPRegressor`` and of skae come from their
 ``verbose`` output: both print ``Iteration N, loss = ...`` at the end of every epoch,
-and :class:`EpochClock` timestamps those lines. The first interval runs from the call to
-``fit`` and so also holds input validation and initialisation.
+and :class:`EpochClock` timestamps those lines (and hands the turn over there). An
+epoch's time runs from the moment its tool got the turn to that line, so waiting for
+the other tools is never counted. The first epoch of a fit also holds input validation
+and initialisation.
 """
 
 import contextlib
@@ -17,6 +24,7 @@ import json
 import os
 import platform
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -73,27 +81,79 @@ def mnist_like(n_samples, seed=0, n_basis=40, side=28):
 
 # --------------------------------------------------------------------------- timing
 class EpochClock(io.TextIOBase):
-    """A stand-in for stdout that timestamps the ``Iteration N`` lines of a verbose fit."""
+    """Per-epoch clock of one fit, and a stand-in for stdout during a verbose fit.
 
-    def __init__(self):
-        self.stamps = []
+    ``epoch_ends()`` (called on each ``Iteration N`` line, or by a loop of our own)
+    stamps the end of an epoch, calls ``on_epoch`` (which returns once this tool has
+    the turn again) and stamps the resumption.
+    """
+
+    def __init__(self, on_epoch=None):
+        self.on_epoch = on_epoch
+        self.ends, self.resumes = [], []
+        self.stopped = None
+
+    def start(self):
+        self.resumes.append(time.perf_counter())
+
+    def epoch_ends(self):
+        self.ends.append(time.perf_counter())
+        if self.on_epoch is not None:
+            self.on_epoch()
+        self.resumes.append(time.perf_counter())
+
+    def stop(self):
+        self.stopped = time.perf_counter()
 
     def write(self, text):
         if text.startswith("Iteration"):
-            self.stamps.append(time.perf_counter())
+            self.epoch_ends()
         return len(text)
 
+    def epoch_seconds(self):
+        return np.subtract(self.ends, self.resumes[: len(self.ends)])
 
-def fit_timed(estimator, *args):
-    """Fit a verbose estimator; return ``(fit seconds, per-epoch seconds)``."""
-    clock = EpochClock()
+    def busy_seconds(self):
+        """Seconds from start to stop, less the time spent waiting for the turn."""
+        waited = sum(r - e for e, r in zip(self.ends, self.resumes[1:]))
+        return self.stopped - self.resumes[0] - waited
+
+
+class _ThreadStdout(io.TextIOBase):
+    """``sys.stdout`` that sends each thread's output to that thread's clock, if any."""
+
+    def __init__(self, default):
+        self.default = default
+        self.local = threading.local()
+
+    def write(self, text):
+        return (getattr(self.local, "clock", None) or self.default).write(text)
+
+    def flush(self):
+        self.default.flush()
+
+
+@contextlib.contextmanager
+def _stdout_to(clock):
+    if not isinstance(sys.stdout, _ThreadStdout):
+        sys.stdout = _ThreadStdout(sys.stdout)
+    sys.stdout.local.clock = clock
+    try:
+        yield
+    finally:
+        sys.stdout.local.clock = None
+
+
+def fit_timed(estimator, *args, on_epoch=None):
+    """Fit a verbose estimator; return ``(busy seconds, per-epoch seconds)``."""
+    clock = EpochClock(on_epoch)
     estimator.set_params(verbose=True)
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(clock):
+    with _stdout_to(clock):
+        clock.start()
         estimator.fit(*args)
-    seconds = time.perf_counter() - start
+        clock.stop()
     estimator.set_params(verbose=False)
-    return seconds, np.diff([start] + clock.stamps)
+    return clock.busy_seconds(), clock.epoch_seconds()
 
 
 def mse(a, b):
@@ -102,7 +162,7 @@ def mse(a, b):
 
 # --------------------------------------------------------------- the PyTorch twin
 def torch_fit(layer_sizes, activations, X, Y, epochs, batch_size, alpha, seed,
-              learning_rate=1e-3):
+              learning_rate=1e-3, on_epoch=None):
     """Train the same MLP in PyTorch; return ``(model, fit seconds, per-epoch seconds)``.
 
     The same objective and optimiser as scikit-learn's ``MLPRegressor``: Glorot-uniform
@@ -135,8 +195,8 @@ def torch_fit(layer_sizes, activations, X, Y, epochs, batch_size, alpha, seed,
     Yt = Xt if Y is None else torch.from_numpy(Y.reshape(len(Y), -1))
     generator = torch.Generator().manual_seed(seed)
     n_samples = X.shape[0]
-    start = time.perf_counter()
-    stamps = []
+    clock = EpochClock(on_epoch)
+    clock.start()
     for _ in range(epochs):
         order = torch.randperm(n_samples, generator=generator)
         for first in range(0, n_samples, batch_size):
@@ -147,8 +207,9 @@ def torch_fit(layer_sizes, activations, X, Y, epochs, batch_size, alpha, seed,
             loss = 0.5 * (model(xb) - yb).pow(2).sum(dim=1).mean()
             loss.backward()
             optimizer.step()
-        stamps.append(time.perf_counter())
-    return model, stamps[-1] - start, np.diff([start] + stamps)
+        clock.epoch_ends()
+    clock.stop()
+    return model, clock.busy_seconds(), clock.epoch_seconds()
 
 
 def torch_predict(model, X):
@@ -244,23 +305,80 @@ def report_targets(targets):
 
 
 # ------------------------------------------------------------------- the protocol
-def alternate(trials, rounds):
-    """Run every trial once per round, in turn; return ``{name: [result, ...]}``.
+class _Turns:
+    """Tools take turns epoch by epoch; only the one at the head of the queue computes."""
 
-    Round ``r`` calls every ``trial(seed=r)``, so all tools start from the same seeds
-    and the held-out MSE is a median over ``rounds`` initialisations, not one draw. A
-    trial returns a dict with ``fit_s`` (seconds), ``epoch_s`` (per-epoch seconds),
-    ``n_iter`` and ``test_mse``.
+    def __init__(self, names):
+        self._queue = list(names)
+        self._changed = threading.Condition()
+
+    def wait(self, name):
+        with self._changed:
+            self._changed.wait_for(lambda: self._queue[0] == name)
+
+    def pass_on(self, name):
+        """End ``name``'s epoch: to the back of the queue, then wait for the next turn."""
+        with self._changed:
+            self._queue.append(self._queue.pop(0))
+            self._changed.notify_all()
+        self.wait(name)
+
+    def leave(self, name):
+        with self._changed:
+            self._queue.remove(name)
+            self._changed.notify_all()
+
+
+def _round(trials, order, seed):
+    """Run one round: every trial in a thread of its own, taking turns epoch by epoch."""
+    turns = _Turns(order)
+    results, errors = {}, {}
+
+    def run(name):
+        try:
+            turns.wait(name)
+            results[name] = trials[name](seed=seed, on_epoch=lambda: turns.pass_on(name))
+        except BaseException as exc:  # re-raised in the main thread
+            errors[name] = exc
+        finally:
+            turns.leave(name)
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in order]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise next(iter(errors.values()))
+    return results
+
+
+def alternate(trials, rounds, alone=("PyTorch",)):
+    """Run every trial once per round; return ``{name: [result, ...]}``.
+
+    Round ``r`` calls every ``trial(seed=r, on_epoch=...)``, so all tools start from
+    the same seeds and the held-out MSE is a median over ``rounds`` initialisations, not
+    one draw. The NumPy tools take turns epoch by epoch: a trial calls ``on_epoch()`` at
+    the end of each epoch, which returns when it has the turn again. Tools named in
+    ``alone`` run by themselves, before or after the others in alternate rounds: PyTorch
+    has a thread pool of its own, and OpenBLAS's threads keep their cores busy for a
+    moment after each product, which would slow whichever PyTorch epoch came next.
+    A trial returns a dict with ``fit_s`` (seconds it computed), ``epoch_s``
+    (per-epoch seconds), ``n_iter`` and ``test_mse``.
     """
     results = {name: [] for name in trials}
-    names = list(trials)
+    names = [name for name in trials if name not in alone]
     for round_ in range(rounds):
         # rotate the order so that no tool always runs right after the same other one
-        # (PyTorch's thread pool, for one, is still busy for a moment after its fit)
         shift = round_ % len(names)
-        for name in names[shift:] + names[:shift]:
-            trial = trials[name]
-            result = trial(seed=round_)
+        groups = [names[shift:] + names[:shift]] + [[name] for name in trials if name in alone]
+        if round_ % 2:
+            groups.reverse()
+        round_results = {}
+        for group in groups:
+            round_results.update(_round(trials, group, seed=round_))
+        for name in trials:
+            result = round_results[name]
             results[name].append(result)
             print(f"  round {round_ + 1}/{rounds} {name:<14} fit {result['fit_s']:7.2f} s  "
                   f"n_iter {result['n_iter']}  test MSE {result['test_mse']:.5f}", flush=True)
@@ -310,10 +428,14 @@ def gemm_epoch_seconds(layer_sizes, n_samples, batch_size, rng):
 
 def gemm_trial(layer_sizes, n_samples, batch_size, epochs):
     """A trial timing ``epochs`` GEMM-only epochs (the first left out, as for a fit)."""
-    def trial(seed):
+    def trial(seed, on_epoch=None):
         rng = np.random.RandomState(seed)
-        epoch_s = np.array([gemm_epoch_seconds(layer_sizes, n_samples, batch_size, rng)
-                            for _ in range(epochs)])
+        epoch_s = []
+        for _ in range(epochs):
+            epoch_s.append(gemm_epoch_seconds(layer_sizes, n_samples, batch_size, rng))
+            if on_epoch is not None:
+                on_epoch()
+        epoch_s = np.array(epoch_s)
         return dict(fit_s=epoch_s.sum(), epoch_s=epoch_s, n_iter=epochs, test_mse=np.nan)
 
     return trial
@@ -394,25 +516,26 @@ def autoencoder_trials(layers, X_train, X_test, epochs, batch_size, alpha):
                   batch_size=batch_size, max_iter=epochs, tol=0.0,
                   n_iter_no_change=epochs + 1)
 
-    def run_skae(seed):
+    def run_skae(seed, on_epoch=None):
         ae = skae.AutoEncoder(n_components=layers[2], hidden_layer_sizes=(layers[1],),
                               random_state=seed, **common)
-        fit_s, epoch_s = fit_timed(ae, X_train)
+        fit_s, epoch_s = fit_timed(ae, X_train, on_epoch=on_epoch)
         assert ae.coefs_[0].dtype == np.float32
         reconstruction = ae.inverse_transform(ae.transform(X_test))
         return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=ae.n_iter_,
                     test_mse=mse(reconstruction, X_test))
 
-    def run_sklearn(seed):
+    def run_sklearn(seed, on_epoch=None):
         mlp = MLPRegressor(hidden_layer_sizes=layers[1:-1], random_state=seed, **common)
-        fit_s, epoch_s = fit_timed(mlp, X_train, X_train)
+        fit_s, epoch_s = fit_timed(mlp, X_train, X_train, on_epoch=on_epoch)
         assert mlp.coefs_[0].dtype == np.float32
         return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=mlp.n_iter_,
                     test_mse=mse(mlp.predict(X_test), X_test))
 
-    def run_torch(seed):
+    def run_torch(seed, on_epoch=None):
         model, fit_s, epoch_s = torch_fit(layers, ("relu", "identity", "relu", "identity"),
-                                          X_train, None, epochs, batch_size, alpha, seed)
+                                          X_train, None, epochs, batch_size, alpha, seed,
+                                          on_epoch=on_epoch)
         return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=len(epoch_s),
                     test_mse=mse(torch_predict(model, X_test), X_test))
 

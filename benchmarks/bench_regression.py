@@ -59,23 +59,24 @@ def main():
                   learning_rate_init=1e-3, alpha=ALPHA, batch_size=BATCH, max_iter=epochs,
                   tol=0.0, n_iter_no_change=epochs + 1)
 
-    def run_skae(seed):
+    def run_skae(seed, on_epoch=None):
         reg = skae.MLPLikelihoodRegressor(noise="gaussian", random_state=seed, **common)
-        fit_s, epoch_s = fit_timed(reg, X_train, y_train)
+        fit_s, epoch_s = fit_timed(reg, X_train, y_train, on_epoch=on_epoch)
         assert reg.coefs_[0].dtype == np.float32
         return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=reg.n_iter_,
                     test_mse=mse(reg.predict(X_test), y_test))
 
-    def run_sklearn(seed):
+    def run_sklearn(seed, on_epoch=None):
         reg = MLPRegressor(random_state=seed, **common)
-        fit_s, epoch_s = fit_timed(reg, X_train, y_train)
+        fit_s, epoch_s = fit_timed(reg, X_train, y_train, on_epoch=on_epoch)
         assert reg.coefs_[0].dtype == np.float32
         return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=reg.n_iter_,
                     test_mse=mse(reg.predict(X_test), y_test))
 
-    def run_torch(seed):
+    def run_torch(seed, on_epoch=None):
         model, fit_s, epoch_s = torch_fit((N_FEATURES, *HIDDEN, 1), ("relu", "relu", "identity"),
-                                          X_train, y_train, epochs, BATCH, ALPHA, seed)
+                                          X_train, y_train, epochs, BATCH, ALPHA, seed,
+                                          on_epoch=on_epoch)
         return dict(fit_s=fit_s, epoch_s=epoch_s, n_iter=len(epoch_s),
                     test_mse=mse(torch_predict(model, X_test)[:, 0], y_test))
 
