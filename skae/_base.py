@@ -5,19 +5,15 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
 from ._network import Network
-from ._training import Objective, fit_lbfgs, fit_stochastic, reset_training_state
+from ._training import (Objective, fit_lbfgs, fit_stochastic, reset_training_state,
+                        row_chunks)
 from .noise import NOISE_MODELS, NoiseModel, resolve_noise
-
-# Inference and target validation run over row chunks of about this many values per
-# layer, so predicting on large data never holds more than one chunk's activations.
-_CHUNK_VALUES = 2**18
-
 
 class BaseLikelihoodNetwork(BaseEstimator):
     """Base class: a network trained by maximum likelihood under a noise model.
@@ -157,12 +153,9 @@ class BaseLikelihoodNetwork(BaseEstimator):
                              dtype=self._network.dtype)
 
     def _chunks(self, X):
-        """``(rows, dense chunk)`` pairs covering the rows of X."""
+        """``(rows, dense chunk)`` pairs covering the rows of X (see ``row_chunks``)."""
         width = max(self._network.layer_sizes) if hasattr(self, "_network") else X.shape[1]
-        chunk_rows = max(1, _CHUNK_VALUES // max(width, 1))
-        for rows in gen_batches(X.shape[0], chunk_rows):
-            chunk = X[rows]
-            yield rows, (chunk.toarray() if sp.issparse(chunk) else chunk)
+        return row_chunks(X, width)
 
     def _forward(self, X, start=0, stop=None):
         """Output of layers ``start`` to ``stop - 1`` on X, computed chunk by chunk."""

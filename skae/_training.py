@@ -52,10 +52,37 @@ class Objective:
         return float(data_loss + 0.5 * self.alpha * (weights @ weights)) / total_weight
 
 
+# Inference runs over row chunks of about this many values per layer, so that scoring
+# or predicting on large data never holds more than one chunk's activations.
+CHUNK_VALUES = 2**18
+
+
+def row_chunks(X, width):
+    """``(rows, dense chunk)`` pairs covering the rows of X, for layers ``width`` wide."""
+    chunk_rows = max(1, CHUNK_VALUES // max(width, 1))
+    for rows in gen_batches(X.shape[0], chunk_rows):
+        yield rows, _dense(X[rows])
+
+
 def mean_log_likelihood(network, noise, X, Y, sample_weight=None):
-    """Weighted mean log-likelihood of ``Y`` given ``X`` (the validation score)."""
-    raw = network.forward(_dense(X))[-1]
-    return float(np.average(-noise.nll(_dense(Y), raw), weights=sample_weight))
+    """Weighted mean log-likelihood of ``Y`` given ``X`` (the validation score).
+
+    ``Y is X`` means the targets are the inputs (an autoencoder).
+    """
+    total, total_weight = 0.0, 0.0
+    for rows, Xc in row_chunks(X, max(network.layer_sizes)):
+        Yc = Xc if Y is X else _dense(Y[rows])
+        log_likelihood = -noise.nll(Yc, network.forward(Xc)[-1])
+        if sample_weight is None:
+            total += log_likelihood.sum()
+            total_weight += log_likelihood.size
+        else:
+            total += sample_weight[rows] @ log_likelihood
+            total_weight += sample_weight[rows].sum()
+    if total_weight == 0:
+        raise ValueError("The validation rows' sample weights sum to zero; the validation "
+                         "score is undefined. Set early_stopping=False or reweight.")
+    return float(total / total_weight)
 
 
 def _dense(X):
