@@ -1,7 +1,9 @@
 """Activation functions: forward and backward written side by side, both in place.
 
 Every backward is expressed through the activation's *output* ``a`` rather than its
-input ``z``, so the network keeps one buffer per layer and never stores ``z``:
+input ``z``, so the network keeps one buffer per layer and never stores ``z``; it
+overwrites ``delta`` and forms its factor in ``scratch`` (an array of delta's shape)
+rather than in temporaries:
 
 ======================  =====================  ==========================
 name                    a = sigma(z)           sigma'(z) in terms of a
@@ -27,7 +29,7 @@ def _identity(z):
     return z
 
 
-def _identity_backward(a, delta):
+def _identity_backward(a, delta, scratch):
     return delta
 
 
@@ -35,9 +37,10 @@ def _logistic(z):
     return expit(z, out=z)
 
 
-def _logistic_backward(a, delta):
-    delta *= a
-    delta *= 1 - a
+def _logistic_backward(a, delta, scratch):
+    np.subtract(1, a, out=scratch)
+    scratch *= a
+    delta *= scratch
     return delta
 
 
@@ -45,8 +48,10 @@ def _tanh(z):
     return np.tanh(z, out=z)
 
 
-def _tanh_backward(a, delta):
-    delta *= 1 - a * a
+def _tanh_backward(a, delta, scratch):
+    np.multiply(a, a, out=scratch)
+    np.subtract(1, scratch, out=scratch)
+    delta *= scratch
     return delta
 
 
@@ -63,8 +68,9 @@ def _relu(z):
     return np.maximum(z, _zeros(z.shape, z.dtype), out=z)
 
 
-def _relu_backward(a, delta):
-    # multiplying by the mask is several times faster than assigning through it
+def _relu_backward(a, delta, scratch):
+    # multiplying by the boolean mask beat every way of forming a 0/1 float mask in
+    # ``scratch``, and is several times faster than assigning through the mask
     return np.multiply(delta, a > 0, out=delta)
 
 
@@ -72,9 +78,11 @@ def _leaky_relu(z):
     return np.maximum(z, _LEAKY_SLOPE * z, out=z)
 
 
-def _leaky_relu_backward(a, delta):
-    # putmask writes in one pass; ``delta[a < 0] *= slope`` gathers and scatters
-    np.putmask(delta, a < 0, delta * _LEAKY_SLOPE)
+def _leaky_relu_backward(a, delta, scratch):
+    # factor = slope + (1 - slope) [a > 0]; putmask/copyto through the mask are slower
+    np.multiply(a > 0, scratch.dtype.type(1 - _LEAKY_SLOPE), out=scratch)
+    scratch += _LEAKY_SLOPE
+    delta *= scratch
     return delta
 
 
@@ -82,13 +90,17 @@ def _softplus(z):
     return np.logaddexp(0, z, out=z)
 
 
-def _softplus_backward(a, delta):
-    # d/dz log(1 + e^z) = sigmoid(z) = 1 - exp(-a)
-    delta *= -np.expm1(-a)
+def _softplus_backward(a, delta, scratch):
+    # d/dz log(1 + e^z) = sigmoid(z) = 1 - exp(-a) = -expm1(-a)
+    np.negative(a, out=scratch)
+    np.expm1(scratch, out=scratch)
+    np.negative(scratch, out=scratch)
+    delta *= scratch
     return delta
 
 
-# name -> (forward, backward); forward overwrites z with a, backward overwrites delta.
+# name -> (forward, backward): forward(z) overwrites z with a; backward(a, delta, scratch)
+# overwrites delta (and scratch).
 ACTIVATIONS = {
     "identity": (_identity, _identity_backward),
     "logistic": (_logistic, _logistic_backward),

@@ -105,7 +105,11 @@ class Network:
             # deltas[l] is dLoss/da_l; the last one receives the noise model's gradient
             deltas = [np.empty((n_samples, fo), self.dtype) for _, fo in self.shapes]
             ones = np.ones(n_samples, self.dtype)
-            buffers = self._buffers[n_samples] = (activations, deltas, ones)
+            # room for the activation derivatives' factors, as large as the widest hidden
+            # layer (left untouched, so never resident, under relu)
+            scratch = np.empty(n_samples * max(self.layer_sizes[1:-1], default=0),
+                               self.dtype)
+            buffers = self._buffers[n_samples] = (activations, deltas, ones, scratch)
         return buffers
 
     def forward(self, X, start=0, stop=None, reuse_buffers=False):
@@ -136,14 +140,15 @@ class Network:
         ``dL/db_l = sum_rows delta^l``. ``delta`` is overwritten; the input layer gets
         no gradient since nothing upstream needs it.
         """
-        _, deltas, ones = self._batch_buffers(delta.shape[0])
+        _, deltas, ones, scratch = self._batch_buffers(delta.shape[0])
         for l in range(self.n_layers - 1, -1, -1):
             np.matmul(activations[l].T, delta, out=self._grad_weights[l])
             # the column sums as a product with ones: a BLAS call, twice as fast as sum
             np.matmul(ones, delta, out=self._grad_biases[l])
             if l > 0:
                 delta = self._input_gradient(l, delta, out=deltas[l - 1])
-                self._backward_fns[l - 1](activations[l], delta)
+                factor = scratch[: delta.size].reshape(delta.shape)
+                self._backward_fns[l - 1](activations[l], delta, factor)
         return self.grad
 
     def _input_gradient(self, l, delta, out):
