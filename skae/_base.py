@@ -15,6 +15,7 @@ from ._training import (Objective, fit_lbfgs, fit_stochastic, reset_training_sta
                         row_chunks)
 from .noise import NOISE_MODELS, NoiseModel, resolve_noise
 
+
 class BaseLikelihoodNetwork(BaseEstimator):
     """Base class: a network trained by maximum likelihood under a noise model.
 
