@@ -488,6 +488,15 @@ def print_ratios(ratios):
         print(f"  {name:<26} {median:6.3f}   " + " ".join(f"{r:.3f}" for r in per_round))
 
 
+def run_rounds(trials, rounds, reference="skae"):
+    """:func:`alternate`, then print the per-tool summary; return ``(results, summary)``."""
+    results = alternate(trials, rounds)
+    summary = summarise(results)
+    print()
+    print_summary(summary, reference)
+    return results, summary
+
+
 def print_summary(summary, reference="skae"):
     ref = summary[reference]["epoch_ms"]
     rows = [

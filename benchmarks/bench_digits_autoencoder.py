@@ -23,12 +23,18 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from _common import (add_common_arguments, alternate, autoencoder_trials, limit_threads,
-                     machine_info, paired_ratio, print_ratios, print_summary, report_targets, save,
-                     summarise)
+from _common import (add_common_arguments, autoencoder_trials, limit_threads, machine_info,
+                     paired_ratio, print_ratios, report_targets, run_rounds, save)
 
 LAYERS = (64, 128, 8, 128, 64)
 BATCH, ALPHA = 128, 1e-4
+
+
+
+def load_data():
+    """The digits scaled to [0, 1], float32: ``(X_train, X_test)``."""
+    X = (load_digits().data / 16).astype(np.float32)
+    return train_test_split(X, test_size=360, random_state=0)
 
 
 def main():
@@ -39,18 +45,14 @@ def main():
     args = parser.parse_args()
     rounds, epochs = (1, 20) if args.quick else (args.rounds, args.epochs)
 
-    X = (load_digits().data / 16).astype(np.float32)
-    X_train, X_test = train_test_split(X, test_size=360, random_state=0)
+    X_train, X_test = load_data()
     trials = autoencoder_trials(LAYERS, X_train, X_test, epochs, BATCH, ALPHA)
 
     limit_threads(args.threads)
     machine = machine_info(args.threads)
     print(f"digits autoencoder {'-'.join(map(str, LAYERS))}, batch {BATCH}, {epochs} epochs, "
           f"{rounds} rounds, {X_train.shape[0]} train / {X_test.shape[0]} test rows")
-    results = alternate(trials, rounds)
-    summary = summarise(results)
-    print()
-    print_summary(summary)
+    results, summary = run_rounds(trials, rounds)
     print("(MLPRegressor's 8-unit middle layer is relu; skae's and PyTorch's code is linear. "
           "GEMM bound: the epoch's matrix products alone.)")
 

@@ -25,9 +25,8 @@ round of 2 epochs, no JSON written; ``--threads 1``: one thread for every tool).
 
 import argparse
 
-from _common import (add_common_arguments, alternate, autoencoder_trials, limit_threads,
-                     machine_info, mnist_like, paired_ratio, print_ratios, print_summary,
-                     report_targets, save, summarise)
+from _common import (add_common_arguments, autoencoder_trials, limit_threads, machine_info,
+                     mnist_like, paired_ratio, print_ratios, report_targets, run_rounds, save)
 
 LAYERS = (784, 256, 32, 256, 784)
 BATCH, ALPHA = 256, 1e-4
@@ -50,10 +49,7 @@ def main():
     machine = machine_info(args.threads)
     print(f"MNIST-sized autoencoder {'-'.join(map(str, LAYERS))}, batch {BATCH}, "
           f"{epochs} epochs per fit, {rounds} rounds, {n_train} train / {n_test} test rows")
-    results = alternate(trials, rounds)
-    summary = summarise(results)
-    print()
-    print_summary(summary)
+    results, summary = run_rounds(trials, rounds)
     print("(MLPRegressor's 32-unit middle layer is relu; skae's and PyTorch's code is "
           "linear. GEMM bound: the epoch's matrix products alone.)")
 

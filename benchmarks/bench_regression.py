@@ -25,9 +25,9 @@ import numpy as np
 from sklearn.neural_network import MLPRegressor
 
 import skae
-from _common import (add_common_arguments, alternate, fit_timed, gemm_trial, limit_threads,
-                     machine_info, mse, paired_ratio, print_ratios, print_summary,
-                     report_targets, save, summarise, torch, torch_fit, torch_predict)
+from _common import (add_common_arguments, fit_timed, gemm_trial, limit_threads, machine_info,
+                     mse, paired_ratio, print_ratios, report_targets, run_rounds, save, torch,
+                     torch_fit, torch_predict)
 
 N_FEATURES, HIDDEN, BATCH, ALPHA, NOISE_SD = 50, (256, 256), 256, 1e-4, 0.3
 
@@ -92,10 +92,7 @@ def main():
     print(f"regression {N_FEATURES}-{HIDDEN[0]}-{HIDDEN[1]}-1, batch {BATCH}, {epochs} epochs "
           f"per fit, {rounds} rounds, {n_train} train / {n_test} test rows "
           f"(noise variance {NOISE_SD ** 2:.2f})")
-    results = alternate(trials, rounds)
-    summary = summarise(results)
-    print()
-    print_summary(summary)
+    results, summary = run_rounds(trials, rounds)
 
     s, sk = summary["skae"], summary["MLPRegressor"]
     ratios = {"MLPRegressor / skae": paired_ratio(results, "MLPRegressor", "skae"),

@@ -20,11 +20,8 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
-from _common import (alternate, fit_timed, mnist_like, paired_ratio, print_ratios,
-                     print_summary, summarise)
+from _common import fit_timed, mnist_like, paired_ratio, print_ratios, run_rounds
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,23 +43,26 @@ def import_revision(rev, folder):
 
 
 def workload(name, quick):
-    """``(estimator factory, fit arguments)`` of W1, W2 or W3."""
-    common = dict(activation="relu", solver="adam", learning_rate_init=1e-3, alpha=1e-4)
+    """``(estimator name, parameters, fit arguments, epochs)`` of W1, W2 or W3, as their
+    benchmark scripts define them."""
+    common = dict(activation="relu", solver="adam", learning_rate_init=1e-3)
     if name == "W1":
-        X = (load_digits().data / 16).astype(np.float32)
-        X, _ = train_test_split(X, test_size=360, random_state=0)
-        epochs = 10 if quick else 60
-        return ("AutoEncoder", dict(n_components=8, hidden_layer_sizes=(128,),
-                                    batch_size=128, **common), (X,), epochs)
+        import bench_digits_autoencoder as w1
+        X, _ = w1.load_data()
+        return ("AutoEncoder", dict(n_components=w1.LAYERS[2], hidden_layer_sizes=w1.LAYERS[1:2],
+                                    batch_size=w1.BATCH, alpha=w1.ALPHA, **common),
+                (X,), 10 if quick else 60)
     if name == "W2":
+        import bench_mnist_autoencoder as w2
         X = mnist_like(10_000 if quick else 60_000, seed=0)
-        return ("AutoEncoder", dict(n_components=32, hidden_layer_sizes=(256,),
-                                    batch_size=256, **common), (X,), 2 if quick else 3)
-    from bench_regression import make_data
-    X, y = make_data(20_000 if quick else 100_000)
-    return ("MLPLikelihoodRegressor", dict(hidden_layer_sizes=(256, 256), batch_size=256,
-                                           noise="gaussian", **common), (X, y),
-            2 if quick else 3)
+        return ("AutoEncoder", dict(n_components=w2.LAYERS[2], hidden_layer_sizes=w2.LAYERS[1:2],
+                                    batch_size=w2.BATCH, alpha=w2.ALPHA, **common),
+                (X,), 2 if quick else 3)
+    import bench_regression as w3
+    X, y = w3.make_data(20_000 if quick else 100_000)
+    return ("MLPLikelihoodRegressor", dict(hidden_layer_sizes=w3.HIDDEN, batch_size=w3.BATCH,
+                                           alpha=w3.ALPHA, noise="gaussian", **common),
+            (X, y), 2 if quick else 3)
 
 
 def main():
@@ -91,10 +91,8 @@ def main():
             return trial
 
         trials = {name: trial_of(module) for name, module in modules.items()}
-        results = alternate(trials, 2 if args.quick else args.rounds)
-    print()
-    print_summary(summarise(results), reference=next(iter(trials)))
-    base, head = trials
+        base, head = trials
+        results, _ = run_rounds(trials, 2 if args.quick else args.rounds, reference=base)
     print_ratios({f"{base} / {head}": paired_ratio(results, base, head)})
 
 
