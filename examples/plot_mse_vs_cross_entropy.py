@@ -1,4 +1,7 @@
-"""MSE versus cross-entropy, seen through backpropagation (THEORY.md, section 5).
+"""MSE versus cross-entropy, seen through backpropagation.
+
+The theory is in docs/theory.md, sections "Output links and the canonical-link gradient"
+and "Worked example: one sigmoid neuron".
 
 Left and middle: one sigmoid neuron, input x = 1, target y = 0, trained by plain SGD
 (eta = 0.15, 300 steps) from (w, b) = (0.6, 0.9) and from the saturated (2, 2).
