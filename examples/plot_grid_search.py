@@ -1,10 +1,16 @@
 """Model selection by held-out log-likelihood: ``Pipeline`` + ``GridSearchCV``.
 
-``AutoEncoder.score`` is the mean log-likelihood of the data, higher is better, as
-``PCA.score``; a pipeline's ``score`` passes it through, and it is what
-``GridSearchCV`` maximises by default. So the search can choose the code size, the
-architecture and the noise model of an autoencoder. Gaussian and Laplace
-likelihoods are both densities of the same scaled pixels, so they compare directly.
+``AutoEncoder.score`` is the mean of ``log p(x | decode(encode(x)))``, the
+log-likelihood of each sample under the distribution decoded from its own code,
+higher is better; a pipeline's ``score`` passes it through, and it is what
+``GridSearchCV`` maximises by default. It is not a density of ``x`` (unlike
+``PCA.score``), and it grows with the code size. So within a fixed ``n_components``
+the score compares noise models and training (architecture, epochs); it never
+chooses ``n_components``. The grid below spans two code sizes, and its ranking is
+to be read within each code size only (see docs/theory.md, section "What
+``AutoEncoder.score`` measures, and what it does not"). Gaussian and Laplace
+likelihoods are both densities of the same scaled pixels given the reconstruction,
+so at one code size they compare directly.
 
 Next to the log-likelihood we cross-validate two reconstruction errors, measured in
 the original grey levels (0 to 16). Within one noise model a higher log-likelihood
@@ -103,6 +109,9 @@ for error in ("mse", "mae"):
     print(f"the best-ranked model has the lowest cross-validated {error.upper()}: {lowest}")
 undertrained = [i for i in order if results["params"][i].get("ae__max_iter") == 2]
 print(f"the undertrained model ranks last: {undertrained == [order[-1]]}")
+print("Within a fixed n_components the score compares noise models and training; it never "
+      "chooses\nn_components (the AutoEncoder's score is not a density of x and grows with the "
+      "code size).")
 
 best = search.best_estimator_
 print(f"\nbest: {search.best_params_}")
