@@ -257,7 +257,7 @@ def test_wrong_number_of_features_at_transform(digits):
 
 
 def test_bernoulli_rejects_data_outside_unit_interval(digits):
-    with pytest.raises(ValueError, match=r"Bernoulli.*\[0, 1\].*: 2, 3, 4, 5, 6 and"):
+    with pytest.raises(ValueError, match=r"Bernoulli.*\[0, 1\].*: 2.0, 3.0, 4.0, 5.0, 6.0 and"):
         AutoEncoder(noise="bernoulli").fit(digits[0] * 16)
 
 

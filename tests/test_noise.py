@@ -173,7 +173,7 @@ def test_sampling_matches_mean():
 
 
 def test_weighted_median_equals_median_of_repeated_rows():
-    from skae.noise import _weighted_median
+    from skae.noise._stats import weighted_median as _weighted_median
 
     values = rng.normal(size=(15, 3))
     for seed in range(5):

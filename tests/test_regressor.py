@@ -379,9 +379,9 @@ def test_partial_fit_runs_one_epoch_per_call():
 
 # --------------------------------------------------------------------- errors
 BAD_TARGETS = [
-    ("poisson", [-3.0, -1.0], r"Poisson.*non-negative.*-3, -1"),
+    ("poisson", [-3.0, -1.0], r"Poisson.*non-negative.*-3.0, -1.0"),
     ("bernoulli", [-0.2, 1.5], r"Bernoulli.*\[0, 1\].*-0\.2, 1\.5"),
-    ("lognormal", [-1.0, 0.0], r"LogNormal.*positive.*-1, 0"),
+    ("lognormal", [-1.0, 0.0], r"LogNormal.*positive.*-1.0, 0.0"),
     ("gaussian", [np.nan, 0.0], r"Gaussian.*NaN"),
     (StudentT(), [np.inf, 0.0], r"StudentT.*infinity"),
     ("poisson", [np.nan, 1.0], r"Poisson.*NaN"),
