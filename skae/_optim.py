@@ -50,9 +50,13 @@ class SGD:
 
     def trigger_stopping(self, message, verbose):
         """Whether training should stop after ``n_iter_no_change`` epochs without progress."""
-        if self.schedule != "adaptive" or self.learning_rate <= 1e-6:
+        if self.schedule != "adaptive":
             if verbose:
                 print(message + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(message + " Learning rate too small. Stopping.")
             return True
         self.learning_rate /= 5.0
         if verbose:
