@@ -6,13 +6,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
 from ._network import Network
-from ._training import (Objective, fit_lbfgs, fit_stochastic, reset_training_state,
-                        row_chunks)
+from ._objective import Objective, row_chunks
+from ._training import Data, TrainingConfig, TrainingState, train
 from .noise import NOISE_MODELS, NoiseModel, resolve_noise
 
 
@@ -21,7 +21,9 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     Subclasses provide ``_layers(n_features, n_raw)`` (layer sizes and hidden
     activations) and ``_validate_fit_data(X, y, reset)`` (returning ``X`` and 2-D
-    targets, or ``None`` when the targets are ``X`` itself).
+    targets, or ``None`` when the targets are ``X`` itself), and may override
+    ``_make_objective(network, noise)`` to train something other than one network
+    under one noise model.
     """
 
     _parameter_constraints = {
@@ -47,7 +49,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -94,57 +97,122 @@ class BaseLikelihoodNetwork(BaseEstimator):
             )
         return [int(s) for s in sizes]
 
+    def _training_config(self):
+        return TrainingConfig(
+            solver=self.solver, max_iter=self.max_iter, batch_size=self.batch_size,
+            shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
+            verbose=self.verbose, max_fun=self.max_fun,
+            optimizer_params=dict(
+                learning_rate_init=self.learning_rate_init, learning_rate=self.learning_rate,
+                momentum=self.momentum, nesterovs_momentum=self.nesterovs_momentum,
+                power_t=self.power_t, beta_1=self.beta_1, beta_2=self.beta_2,
+                epsilon=self.epsilon,
+            ),
+        )
+
+    def _make_objective(self, network, noise):
+        return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale)
+
     def _fit(self, X, y, sample_weight, incremental):
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True; fit with "
+                             "early_stopping=False, or use fit.")
         warm = hasattr(self, "_network") and (incremental or self.warm_start)
         X, Y = self._validate_fit_data(X, y, reset=not warm)
         noise = resolve_noise(self.noise)
-        targets = X if Y is None else Y
-        for rows, chunk in self._chunks(targets):
-            noise.validate_target(chunk)
+        X, Y = self._validate_targets(noise, X, Y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-        n_raw = noise.n_raw(targets.shape[1])
-        if not warm:
+        targets = X if Y is None else Y
+        layers = self._layers(X.shape[1], noise.n_raw(targets.shape[1]))
+        config = self._training_config()
+        if warm:
+            self._check_unchanged_structure(layers, noise)
+        else:
             # one generator for the whole run, so successive partial_fit calls (and
             # warm starts) shuffle differently rather than replaying the first epoch
-            self._random_state = check_random_state(self.random_state)
-            sizes, activations = self._layers(X.shape[1], n_raw)
-            self._network = Network(sizes, activations, X.dtype)
-            self._network.initialize(self._random_state,
+            random_state = check_random_state(self.random_state)
+            self._network = Network(*layers, X.dtype)
+            self._network.initialize(random_state,
                                      noise.initial_raw(_head(targets), _head(sample_weight)))
-            reset_training_state(self)
-        elif self._network.layer_sizes[-1] != n_raw:
-            raise ValueError(
-                f"The noise model {noise!r} needs {n_raw} network outputs, but the fitted "
-                f"network has {self._network.layer_sizes[-1]}; fit from scratch "
-                "(warm_start=False) after changing noise or the number of targets."
-            )
+            self._training_state = TrainingState.start(config, random_state)
 
-        objective = Objective(self._network, noise, self.alpha)
+        objective = self._make_objective(self._network, noise)
+        data = Data(X, Y, sample_weight)
         try:
-            if self.solver == "lbfgs":
-                fit_lbfgs(self, objective, X, Y, sample_weight)
-            else:
-                fit_stochastic(self, objective, X, Y, sample_weight, self._random_state,
-                               incremental)
+            self._training_state = train(objective, data, config, self._training_state,
+                                         incremental)
         finally:
             self._network.clear_buffers()
-        self.noise_ = self._fit_fixed(noise, X, Y, sample_weight)
+        self.noise_ = objective.fit_noise(data)
+        self._check_finite_fit()
+        self._set_fitted_attributes(targets.shape[1])
         return self
 
-    def _fit_fixed(self, noise, X, Y, sample_weight):
-        """Set the noise model's fixed parameters (e.g. scale) to their ML values."""
-        statistics = None
-        for rows, Xc in self._chunks(X):
-            Yc = Xc if Y is None else Y[rows]
-            wc = None if sample_weight is None else sample_weight[rows]
-            chunk_stats = noise.fixed_statistics(Yc, self._network.forward(Xc)[-1], wc)
-            if chunk_stats is None:
-                return noise
-            statistics = chunk_stats if statistics is None else statistics + chunk_stats
-        return noise.fit_fixed(statistics, pooled=self._pooled_scale)
+    def _validate_targets(self, noise, X, Y):
+        """Check the targets against the noise model's support, chunk by chunk; values a
+        few ulps outside a closed bound are clipped onto it (in a copy)."""
+        targets = X if Y is None else Y
+        for rows, chunk in row_chunks(targets, targets.shape[1]):
+            if noise.validate_target(chunk) is not chunk:
+                clipped = noise.validate_target(_dense(targets))
+                return (clipped, None) if Y is None else (X, clipped)
+        return X, Y
+
+    def _check_unchanged_structure(self, layers, noise):
+        sizes, activations = layers
+        net = self._network
+        if tuple(sizes[:-1]) == net.layer_sizes[:-1] and tuple(activations) == net.activations[:-1]:
+            if sizes[-1] == net.layer_sizes[-1]:
+                return
+            raise ValueError(
+                f"The noise model {noise!r} needs {sizes[-1]} network outputs, but the "
+                f"fitted network has {net.layer_sizes[-1]}; fit from scratch "
+                "(warm_start=False) after changing noise or the number of targets."
+            )
+        raise ValueError(
+            f"The network's structure changed since it was fitted (layers "
+            f"{list(net.layer_sizes)} with {list(net.activations[:-1])} activations, now "
+            f"{list(sizes)} with {list(activations)}); warm_start and partial_fit "
+            "continue the fitted network. Fit from scratch (warm_start=False) after "
+            "changing hidden_layer_sizes, activation or n_components."
+        )
+
+    def _check_finite_fit(self):
+        # Like scikit-learn's MLP, fit raises rather than leave a model that cannot
+        # predict; a non-finite fitted scale is as fatal as a non-finite weight.
+        if not (np.isfinite(self._network.theta).all()
+                and self.noise_.has_finite_parameters()):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed. (Fitted noise model: "
+                f"{self.noise_!r}.)"
+            )
+
+    # scikit-learn's MLP keeps these on the estimator; its tests (and users' code)
+    # read them there
+    @property
+    def _optimizer(self):
+        return self._training_state.optimizer
+
+    @property
+    def _no_improvement_count(self):
+        return self._training_state.no_improvement_count
+
+    def _set_fitted_attributes(self, n_outputs):
+        state = self._training_state
+        self.n_iter_ = state.n_iter
+        self.t_ = state.t
+        self.loss_ = state.loss
+        self.loss_curve_ = state.loss_curve
+        self.best_loss_ = state.best_loss
+        self.validation_scores_ = state.validation_scores
+        self.best_validation_score_ = state.best_validation_score
+        self.n_layers_ = len(self._network.layer_sizes)
+        self.n_outputs_ = n_outputs
 
     # ---------------------------------------------------------------- inference
     def _validate_X(self, X):
@@ -153,27 +221,12 @@ class BaseLikelihoodNetwork(BaseEstimator):
         return validate_data(self, X, reset=False, accept_sparse="csr",
                              dtype=self._network.dtype)
 
-    def _chunks(self, X):
-        """``(rows, dense chunk)`` pairs covering the rows of X (see ``row_chunks``)."""
-        width = max(self._network.layer_sizes) if hasattr(self, "_network") else X.shape[1]
-        return row_chunks(X, width)
+    def _fitted_objective(self):
+        return self._make_objective(self._network, self.noise_)
 
     def _forward(self, X, start=0, stop=None):
         """Output of layers ``start`` to ``stop - 1`` on X, computed chunk by chunk."""
-        net = self._network
-        stop = net.n_layers if stop is None else stop
-        out = np.empty((X.shape[0], net.layer_sizes[stop]), dtype=net.dtype)
-        for rows, chunk in self._chunks(X):
-            out[rows] = net.forward(chunk, start=start, stop=stop)[-1]
-        return out
-
-    def _nll(self, X, Y):
-        """Per-sample NLL of Y (X itself if None) under the fitted noise model."""
-        nll = np.empty(X.shape[0], dtype=self._network.dtype)
-        for rows, chunk in self._chunks(X):
-            targets = chunk if Y is None else Y[rows]
-            nll[rows] = self.noise_.nll(targets, self._network.forward(chunk)[-1])
-        return nll
+        return self._fitted_objective().forward(X, start, stop)
 
     @property
     def coefs_(self):
@@ -193,7 +246,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
     def _noise_support(self):
         try:
             return resolve_noise(self.noise).support
-        except (KeyError, TypeError):
+        except ValueError:
             return "real"
 
 
@@ -204,6 +257,10 @@ def _is_stochastic(est):
             "partial_fit is only available for stochastic optimizers. lbfgs is not stochastic."
         )
     return True
+
+
+def _dense(a):
+    return a.toarray() if sp.issparse(a) else a
 
 
 def _head(a, n=10_000):

@@ -1,15 +1,22 @@
-"""The one training loop every skae estimator uses.
+"""The one training loop: minibatch SGD / Adam epochs and full-batch L-BFGS.
 
-Objective for a batch B with sample weights w (all ones by default):
+The loop knows nothing of estimators. It takes
 
-.. math:: L_B(\\theta) = \\frac{\\sum_{i \\in B} w_i \\,\\mathrm{NLL}(y_i \\mid f_\\theta(x_i))
-          + \\tfrac{\\alpha}{2} \\lVert W \\rVert^2}{\\sum_{i \\in B} w_i}
+- an objective (see :class:`skae._objective.Objective`): ``theta`` and ``grad``, the
+  flat parameter and gradient vectors; ``loss_and_grad(batch)``, the batch loss with
+  its gradient left in ``grad``; ``validation_score(validation, training)``;
+- the data, a :class:`Data`;
+- a :class:`TrainingConfig` of plain settings;
+- a :class:`TrainingState`, which it updates and returns: optimizer, counters,
+  curves and the best parameters seen.
 
-Normalising by the weight sum makes integer weights act exactly like repeated rows,
-penalty included.
+An estimator builds the config from its hyperparameters, keeps the state between
+calls (``warm_start``, ``partial_fit``) and copies its fitted attributes out of it.
 """
 
+import dataclasses
 import warnings
+from typing import Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,85 +27,293 @@ from sklearn.utils import gen_batches
 from ._optim import SGD, Adam, minimize_lbfgs
 
 
-class Objective:
-    """Loss and flat gradient of a batch for one network and one noise model."""
+@dataclasses.dataclass
+class Data:
+    """Rows to train or score on. ``Y=None`` means the targets are ``X`` itself."""
 
-    def __init__(self, network, noise, alpha):
-        self.network = network
-        self.noise = noise
-        self.alpha = alpha
-        # the penalty's gradient is formed here, not in a fresh temporary every batch
-        self._penalty_grad = np.empty(network.n_weights if alpha else 0, network.dtype)
+    X: object
+    Y: Optional[np.ndarray] = None
+    sample_weight: Optional[np.ndarray] = None
+    mask: Optional[np.ndarray] = None  # True where a target entry is observed
 
-    def __call__(self, X, Y, sample_weight=None):
-        """Return the batch loss; the gradient is left in ``network.grad``."""
-        net = self.network
-        activations = net.forward(X, reuse_buffers=True)
-        nll, delta = self.noise.nll_and_grad(Y, activations[-1], out=net.output_delta(X.shape[0]))
-        if sample_weight is None:
-            total_weight = X.shape[0]
-            data_loss = nll.sum()
-            delta *= 1.0 / total_weight
-        else:
-            total_weight = sample_weight.sum()
-            data_loss = sample_weight @ nll
-            delta *= (sample_weight / total_weight)[:, None]
-        grad = net.backward(activations, delta)
-        if not self.alpha:  # skip three passes over the weights
-            return float(data_loss) / total_weight
-        weights = net.theta[: net.n_weights]
-        grad[: net.n_weights] += np.multiply(weights, self.alpha / total_weight,
-                                             out=self._penalty_grad)
-        return float(data_loss + 0.5 * self.alpha * (weights @ weights)) / total_weight
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    def rows(self, rows):
+        """The same data restricted to ``rows`` (an index array or a slice)."""
+        return Data(*(None if a is None else a[rows] for a in
+                      (self.X, self.Y, self.sample_weight, self.mask)))
 
 
-# Inference runs over row chunks of about this many values per layer, so that scoring
-# or predicting on large data never holds more than one chunk's activations.
-CHUNK_VALUES = 2**18
+@dataclasses.dataclass
+class TrainingConfig:
+    """What the loop needs of an estimator's hyperparameters, as plain values."""
+
+    solver: str = "adam"
+    max_iter: int = 200
+    batch_size: object = "auto"
+    shuffle: bool = True
+    tol: float = 1e-4
+    n_iter_no_change: float = 10
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    verbose: bool = False
+    max_fun: int = 15000
+    # keyword arguments of the optimizer (learning_rate_init, momentum, beta_1, ...)
+    optimizer_params: dict = dataclasses.field(default_factory=dict)
 
 
-def row_chunks(X, width):
-    """``(rows, dense chunk)`` pairs covering the rows of X, for layers ``width`` wide."""
-    chunk_rows = max(1, CHUNK_VALUES // max(width, 1))
-    for rows in gen_batches(X.shape[0], chunk_rows):
-        yield rows, _dense(X[rows])
+@dataclasses.dataclass
+class TrainingState:
+    """Everything a training run carries from epoch to epoch and from call to call."""
+
+    random_state: np.random.RandomState
+    early_stopping: bool = False
+    optimizer: object = None
+    n_iter: int = 0  # epochs (or L-BFGS iterations) of the latest call
+    t: int = 0  # samples seen by the stochastic solver, over all calls
+    loss: Optional[float] = None
+    loss_curve: list = dataclasses.field(default_factory=list)
+    validation_scores: Optional[list] = None
+    best_validation_score: Optional[float] = None
+    best_loss: Optional[float] = np.inf
+    best_theta: Optional[np.ndarray] = None
+    no_improvement_count: int = 0
+
+    @classmethod
+    def start(cls, config, random_state):
+        """The state of a fresh training run."""
+        state = cls(random_state=random_state)
+        if config.early_stopping and config.solver != "lbfgs":
+            state.early_stopping = True
+            state.validation_scores = []
+            state.best_validation_score = -np.inf
+            state.best_loss = None
+        return state
 
 
-def mean_log_likelihood(network, noise, X, Y, sample_weight=None):
-    """Weighted mean log-likelihood of ``Y`` given ``X`` (the validation score).
+def train(objective, data, config, state, incremental=False):
+    """Run the configured solver; return the updated state.
 
-    ``Y is X`` means the targets are the inputs (an autoencoder).
+    ``incremental`` (partial_fit) runs one epoch and keeps the optimizer. A
+    KeyboardInterrupt stops training with a warning and keeps the best parameters
+    seen so far, as scikit-learn's MLP does.
     """
-    total, total_weight = 0.0, 0.0
-    for rows, Xc in row_chunks(X, max(network.layer_sizes)):
-        Yc = Xc if Y is X else _dense(Y[rows])
-        log_likelihood = -noise.nll(Yc, network.forward(Xc)[-1])
-        if sample_weight is None:
-            total += log_likelihood.sum()
-            total_weight += log_likelihood.size
+    if config.solver == "lbfgs":
+        return fit_lbfgs(objective, data, config, state)
+    return fit_stochastic(objective, data, config, state, incremental)
+
+
+# ------------------------------------------------------------------------ L-BFGS
+def fit_lbfgs(objective, data, config, state):
+    """Full-batch L-BFGS-B on the flat parameter vector."""
+    data = dataclasses.replace(data, X=_dense(data.X),
+                               Y=None if data.Y is None else _dense(data.Y))
+    start = objective.theta.copy()
+    accepted = [start]
+
+    def loss_and_grad(theta):
+        return objective.loss_and_grad(data), objective.grad
+
+    def record(intermediate_result):
+        accepted[0] = intermediate_result.x
+        state.loss_curve.append(float(intermediate_result.fun))
+        if config.verbose:
+            print(f"Iteration {len(state.loss_curve)}, loss = {intermediate_result.fun:.8f}")
+
+    try:
+        result = minimize_lbfgs(loss_and_grad, objective.theta, config.max_iter,
+                                config.max_fun, config.tol, callback=record)
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.")
+        objective.theta[...] = accepted[0]
+        state.n_iter = len(state.loss_curve)
+        return state
+    if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
+        objective.theta[...] = start
+        _warn_diverged("during L-BFGS", "lbfgs", "their initial values")
+    else:
+        objective.theta[...] = result.x
+    state.n_iter = result.nit
+    state.loss = state.best_loss = float(result.fun)
+    if result.status == 1:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iterations (max_iter="
+            f"{config.max_iter}, max_fun={config.max_fun}): {result.message}. Increase "
+            "max_iter or scale the data.",
+            ConvergenceWarning,
+        )
+    return state
+
+
+# --------------------------------------------------------------- SGD and Adam
+def make_optimizer(config, n_params, dtype):
+    params = config.optimizer_params
+    if config.solver == "sgd":
+        return SGD(n_params, dtype, params["learning_rate_init"], params["learning_rate"],
+                   params["momentum"], params["nesterovs_momentum"], params["power_t"])
+    return Adam(n_params, dtype, params["learning_rate_init"], params["beta_1"],
+                params["beta_2"], params["epsilon"])
+
+
+def fit_stochastic(objective, data, config, state, incremental=False):
+    """Minibatch SGD / Adam epochs, with early stopping on the validation likelihood."""
+    if incremental and config.early_stopping:
+        raise ValueError("partial_fit does not support early_stopping=True; fit with "
+                         "early_stopping=False, or use fit.")
+    if not incremental or state.optimizer is None:
+        state.optimizer = make_optimizer(config, objective.theta.size, objective.theta.dtype)
+    state.n_iter = 0
+    # A diverging run overflows on its way to a non-finite loss, which the loop detects
+    # and reports itself; NumPy's warnings about it would only bury that report.
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            _run_epochs(objective, data, config, state, incremental)
+            interrupted = False
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+            interrupted = True
+    # an interrupted epoch is unfinished: return to the best complete one
+    if (state.early_stopping or interrupted) and state.best_theta is not None:
+        objective.theta[...] = state.best_theta
+    return state
+
+
+def _run_epochs(objective, data, config, state, incremental):
+    validation = None
+    if config.early_stopping:
+        data, validation = _split_validation(data, config.validation_fraction,
+                                             state.random_state)
+    n_samples = data.n_samples
+    batch_size = _batch_size(config.batch_size, n_samples)
+    total_weight = n_samples if data.sample_weight is None else float(data.sample_weight.sum())
+    batches = _Batches(data)
+
+    for _ in range(config.max_iter):
+        order = (state.random_state.permutation(n_samples) if config.shuffle
+                 else np.arange(n_samples))
+        epoch_start = objective.theta.copy()
+        accumulated_loss = 0.0
+        for batch_slice in gen_batches(n_samples, batch_size):
+            batch = batches.take(order[batch_slice])
+            if batch.sample_weight is not None and not batch.sample_weight.any():
+                continue
+            loss = objective.loss_and_grad(batch)
+            if not np.isfinite(loss):
+                # the best epoch so far, else the start of this one (the first)
+                best = state.best_theta if state.best_theta is not None else epoch_start
+                objective.theta[...] = best
+                state.optimizer = None  # its moments hold the non-finite gradient
+                _warn_diverged(f"in epoch {state.n_iter + 1}", config.solver,
+                               "those of the best epoch so far")
+                return
+            state.optimizer.step(objective.theta, objective.grad)
+            accumulated_loss += loss * (batch.n_samples if batch.sample_weight is None
+                                        else batch.sample_weight.sum())
+
+        state.n_iter += 1
+        state.t += n_samples
+        state.loss = accumulated_loss / total_weight
+        state.loss_curve.append(state.loss)
+        if config.verbose:
+            print(f"Iteration {state.n_iter}, loss = {state.loss:.8f}")
+
+        if validation is not None:
+            score = objective.validation_score(validation, data)
+            _record_validation(state, score, objective.theta, config.tol)
+            if config.verbose:
+                print(f"Validation score: {score:f}")
         else:
-            total += sample_weight[rows] @ log_likelihood
-            total_weight += sample_weight[rows].sum()
-    if total_weight == 0:
-        raise ValueError("The validation rows' sample weights sum to zero; the validation "
-                         "score is undefined. Set early_stopping=False or reweight.")
-    return float(total / total_weight)
+            _record_loss(state, objective.theta, config.tol)
+
+        state.optimizer.iteration_ends(state.t)
+        if state.no_improvement_count > config.n_iter_no_change:
+            what = "Validation score" if validation is not None else "Training loss"
+            message = (f"{what} did not improve more than tol={config.tol:f} for "
+                       f"{config.n_iter_no_change} consecutive epochs.")
+            if state.optimizer.trigger_stopping(message, config.verbose):
+                break
+            state.no_improvement_count = 0
+
+        if incremental:
+            break
+        if state.n_iter == config.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) reached and "
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
 
 
-def _dense(X):
-    return X.toarray() if sp.issparse(X) else X
+class _Batches:
+    """Gathers minibatches of rows, dense, into buffers reused across batches."""
+
+    def __init__(self, data):
+        self.data = data
+        self._buffers = {}
+
+    def take(self, rows):
+        data = self.data
+        X = self._gather(data.X, rows)
+        return Data(X,
+                    None if data.Y is None else data.Y[rows],
+                    None if data.sample_weight is None else data.sample_weight[rows],
+                    None if data.mask is None else data.mask[rows])
+
+    def _gather(self, X, rows):
+        if sp.issparse(X):
+            return X[rows].toarray()
+        out = self._buffers.get(len(rows))
+        if out is None:
+            out = self._buffers[len(rows)] = np.empty((len(rows), X.shape[1]), dtype=X.dtype)
+        # mode="clip" (the rows are valid by construction): the default "raise" first
+        # gathers into a temporary and then copies it into ``out``
+        return np.take(X, rows, axis=0, out=out, mode="clip")
 
 
-def _take_rows(X, rows, buffers):
-    """Rows of X as a dense array, gathered into a buffer reused across batches."""
-    if sp.issparse(X):
-        return X[rows].toarray()
-    out = buffers.get(len(rows))
-    if out is None:
-        out = buffers[len(rows)] = np.empty((len(rows), X.shape[1]), dtype=X.dtype)
-    # mode="clip" (the rows are valid by construction): the default "raise" first
-    # gathers into a temporary and then copies it into ``out``
-    return np.take(X, rows, axis=0, out=out, mode="clip")
+def _batch_size(batch_size, n_samples):
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
+                      "It is going to be clipped")
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+def _split_validation(data, validation_fraction, random_state):
+    """Hold out ``validation_fraction`` of the rows: (training data, validation data)."""
+    n_samples = data.n_samples
+    train_rows, val_rows = train_test_split(np.arange(n_samples), test_size=validation_fraction,
+                                            random_state=random_state)
+    if len(val_rows) < 2:
+        raise ValueError(
+            f"The validation set is too small: validation_fraction={validation_fraction}"
+            f" of {n_samples} samples leaves {len(val_rows)}. Increase validation_fraction "
+            "or set early_stopping=False."
+        )
+    return data.rows(train_rows), data.rows(val_rows)
+
+
+def _record_validation(state, score, theta, tol):
+    state.validation_scores.append(score)
+    if score < state.best_validation_score + tol:
+        state.no_improvement_count += 1
+    else:
+        state.no_improvement_count = 0
+    if score > state.best_validation_score:
+        state.best_validation_score = score
+        state.best_theta = theta.copy()
+
+
+def _record_loss(state, theta, tol):
+    if state.loss > state.best_loss - tol:
+        state.no_improvement_count += 1
+    else:
+        state.no_improvement_count = 0
+    if state.loss < state.best_loss:
+        state.best_loss = state.loss
+        state.best_theta = theta.copy()  # where a later divergence returns to
 
 
 def _warn_diverged(where, solver, restored):
@@ -110,193 +325,5 @@ def _warn_diverged(where, solver, restored):
     )
 
 
-def _make_optimizer(est, network):
-    n, dtype = network.theta.size, network.dtype
-    if est.solver == "sgd":
-        return SGD(n, dtype, est.learning_rate_init, est.learning_rate, est.momentum,
-                   est.nesterovs_momentum, est.power_t)
-    return Adam(n, dtype, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
-
-
-def reset_training_state(est):
-    """Fitted attributes of a fresh training run."""
-    est.n_iter_ = 0
-    est.t_ = 0
-    est.loss_curve_ = []
-    est._no_improvement_count = 0
-    if est.early_stopping and est.solver != "lbfgs":
-        est.validation_scores_ = []
-        est.best_validation_score_ = -np.inf
-        est.best_loss_ = None
-    else:
-        est.validation_scores_ = None
-        est.best_validation_score_ = None
-        est.best_loss_ = np.inf
-    for name in ("_optimizer", "_best_theta"):
-        est.__dict__.pop(name, None)
-
-
-def fit_lbfgs(est, objective, X, Y, sample_weight):
-    """Full-batch L-BFGS-B on the flat parameter vector."""
-    network = objective.network
-    X = _dense(X)
-    Y = X if Y is None else _dense(Y)
-    start = network.theta.copy()
-
-    def loss_and_grad(theta):
-        return objective(X, Y, sample_weight), network.grad
-
-    def record(intermediate_result):
-        est.loss_curve_.append(float(intermediate_result.fun))
-        if est.verbose:
-            print(f"Iteration {len(est.loss_curve_)}, loss = {intermediate_result.fun:.8f}")
-
-    result = minimize_lbfgs(loss_and_grad, network.theta, est.max_iter, est.max_fun,
-                            est.tol, callback=record)
-    if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
-        network.theta[...] = start
-        _warn_diverged("during L-BFGS", "lbfgs", "their initial values")
-    else:
-        network.theta[...] = result.x
-    est.n_iter_ = result.nit
-    est.loss_ = float(result.fun)
-    if result.status == 1:
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iterations (max_iter="
-            f"{est.max_iter}, max_fun={est.max_fun}): {result.message}. Increase "
-            "max_iter or scale the data.",
-            ConvergenceWarning,
-        )
-
-
-def fit_stochastic(est, objective, X, Y, sample_weight, rng, incremental):
-    """Minibatch SGD / Adam epochs, with early stopping on the validation likelihood.
-
-    ``Y=None`` means the targets are the inputs (an autoencoder): each batch is then
-    gathered once and serves as both. ``incremental`` (partial_fit) runs one epoch.
-    """
-    # A diverging run overflows on its way to a non-finite loss, which the loop detects
-    # and reports itself; NumPy's warnings about it would only bury that report.
-    with np.errstate(over="ignore", invalid="ignore"):
-        _fit_stochastic(est, objective, X, Y, sample_weight, rng, incremental)
-
-
-def _fit_stochastic(est, objective, X, Y, sample_weight, rng, incremental):
-    network = objective.network
-    if not hasattr(est, "_optimizer"):
-        est._optimizer = _make_optimizer(est, network)
-    optimizer = est._optimizer
-
-    early_stopping = est.early_stopping and not incremental
-    if early_stopping:
-        X, Y, sample_weight, validation = _split_validation(est, X, Y, sample_weight, rng)
-
-    n_samples = X.shape[0]
-    batch_size = _batch_size(est, n_samples)
-    total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
-    gather_buffers = {}
-
-    for _ in range(est.max_iter):
-        order = rng.permutation(n_samples) if est.shuffle else np.arange(n_samples)
-        epoch_start = network.theta.copy()
-        accumulated_loss = 0.0
-        for batch in gen_batches(n_samples, batch_size):
-            rows = order[batch]
-            Xb = _take_rows(X, rows, gather_buffers)
-            Yb = Xb if Y is None else Y[rows]
-            wb = None if sample_weight is None else sample_weight[rows]
-            if wb is not None and not wb.any():
-                continue
-            loss = objective(Xb, Yb, wb)
-            if not np.isfinite(loss):
-                # the best epoch so far, else the start of this one (the first)
-                network.theta[...] = getattr(est, "_best_theta", epoch_start)
-                del est._optimizer  # its moments hold the non-finite gradient
-                _warn_diverged(f"in epoch {est.n_iter_ + 1}", est.solver,
-                               "those of the best epoch so far")
-                return
-            optimizer.step(network.theta, network.grad)
-            accumulated_loss += loss * (len(rows) if wb is None else wb.sum())
-
-        est.n_iter_ += 1
-        est.t_ += n_samples
-        est.loss_curve_.append(accumulated_loss / total_weight)
-        if est.verbose:
-            print(f"Iteration {est.n_iter_}, loss = {est.loss_curve_[-1]:.8f}")
-
-        if early_stopping:
-            score = mean_log_likelihood(network, objective.noise, *validation)
-            _record_validation(est, score, network)
-            if est.verbose:
-                print(f"Validation score: {score:f}")
-        else:
-            _record_loss(est, network)
-
-        optimizer.iteration_ends(est.t_)
-        if est._no_improvement_count > est.n_iter_no_change:
-            what = "Validation score" if early_stopping else "Training loss"
-            message = (f"{what} did not improve more than tol={est.tol:f} for "
-                       f"{est.n_iter_no_change} consecutive epochs.")
-            if optimizer.trigger_stopping(message, est.verbose):
-                break
-            est._no_improvement_count = 0
-
-        if incremental:
-            break
-        if est.n_iter_ == est.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
-                "the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
-
-    if early_stopping:
-        network.theta[...] = est._best_theta
-
-
-def _batch_size(est, n_samples):
-    if est.batch_size == "auto":
-        return min(200, n_samples)
-    if est.batch_size > n_samples:
-        warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
-                      "It is going to be clipped")
-    return int(np.clip(est.batch_size, 1, n_samples))
-
-
-def _split_validation(est, X, Y, sample_weight, rng):
-    """Hold out ``validation_fraction`` of the rows; returns train parts and (X, Y, w) val."""
-    n_samples = X.shape[0]
-    train, val = train_test_split(np.arange(n_samples), test_size=est.validation_fraction,
-                                  random_state=rng)
-    if len(val) < 2:
-        raise ValueError(
-            f"The validation set is too small: validation_fraction={est.validation_fraction}"
-            f" of {n_samples} samples leaves {len(val)}. Increase validation_fraction or "
-            "set early_stopping=False."
-        )
-    X_val = X[val]
-    Y_val = X_val if Y is None else Y[val]
-    w_val = None if sample_weight is None else sample_weight[val]
-    if sample_weight is not None:
-        sample_weight = sample_weight[train]
-    return X[train], (None if Y is None else Y[train]), sample_weight, (X_val, Y_val, w_val)
-
-
-def _record_validation(est, score, network):
-    est.validation_scores_.append(score)
-    est._no_improvement_count = (
-        est._no_improvement_count + 1 if score < est.best_validation_score_ + est.tol else 0
-    )
-    if score > est.best_validation_score_:
-        est.best_validation_score_ = score
-        est._best_theta = network.theta.copy()
-
-
-def _record_loss(est, network):
-    loss = est.loss_curve_[-1]
-    est._no_improvement_count = (
-        est._no_improvement_count + 1 if loss > est.best_loss_ - est.tol else 0
-    )
-    if loss < est.best_loss_:
-        est.best_loss_ = loss
-        est._best_theta = network.theta.copy()  # where a later divergence returns to
+def _dense(X):
+    return X.toarray() if sp.issparse(X) else X

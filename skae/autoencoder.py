@@ -10,6 +10,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseLikelihoodNetwork, _is_stochastic
+from ._training import Data
 
 
 class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelihoodNetwork):
@@ -92,23 +93,35 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         The fitted noise model. With a fixed scale (``scale="mle"``, the default of
         Gaussian and Laplace) its ``scale`` is the maximum-likelihood value on the
         training residuals, one value shared by all features as PCA's
-        ``noise_variance_``, so :meth:`score_samples` is an honest log-likelihood.
+        ``noise_variance_``, so :meth:`score_samples` is an exact log-likelihood of
+        each sample under its own reconstruction.
     coefs_ : list of ndarray
         Weight matrices of encoder and decoder, views into one parameter vector.
     intercepts_ : list of ndarray
         Bias vectors.
+    loss_ : float
+        Training loss of the last epoch (or the final L-BFGS loss): the weighted mean
+        NLL less its constant terms, plus the penalty (squared error / 2 for the
+        default Gaussian, as scikit-learn's MLP).
     loss_curve_ : list of float
-        Training loss (mean NLL plus penalty) per epoch or L-BFGS iteration.
+        ``loss_`` per epoch or L-BFGS iteration.
     validation_scores_ : list of float or None
-        Mean validation log-likelihood per epoch, with ``early_stopping=True``.
+        Mean log-likelihood of the validation rows per epoch, with
+        ``early_stopping=True``: exact, with fixed noise parameters fitted on the
+        training rows at that epoch.
     best_validation_score_ : float or None
         Best of ``validation_scores_``.
     best_loss_ : float or None
         Lowest training loss, without early stopping.
     n_iter_ : int
-        Number of epochs (or L-BFGS iterations) run.
+        Number of epochs (or L-BFGS iterations) run by the last call to ``fit`` or
+        ``partial_fit``.
     t_ : int
         Number of training samples seen by the stochastic solver.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of target columns of the likelihood (``n_features_in_``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of str
@@ -165,8 +178,14 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
 
     @property
     def _code_layer(self):
-        # encoder layers: the hidden ones and the code
-        return len(self._hidden_sizes()) + 1
+        # The fitted network is the encoder, then its mirror image: the code is the
+        # output of its first half. Read from the fitted network, never from the current
+        # hyperparameters, which set_params may have changed since.
+        return self._network.n_layers // 2
+
+    @property
+    def _fitted_n_components(self):
+        return self._network.layer_sizes[self._code_layer]
 
     def _validate_fit_data(self, X, y, reset):
         dtype = [np.float64, np.float32] if reset else self._network.dtype
@@ -216,7 +235,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         Notes
         -----
         A fixed noise scale (``scale="mle"``) is re-estimated on the data of each call,
-        with the network as it stands after that call's epoch.
+        with the network as it stands after that call's epoch. ``early_stopping=True``
+        is not supported.
         """
         return self._fit(X, None, sample_weight, incremental=True)
 
@@ -254,19 +274,28 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
 
     def _check_codes(self, X):
         codes = check_array(X, dtype=self._network.dtype, input_name="X")
-        if codes.shape[1] != self.n_components:
+        if codes.shape[1] != self._fitted_n_components:
             raise ValueError(
                 f"X has {codes.shape[1]} features, but inverse_transform expects codes of "
-                f"n_components={self.n_components} features."
+                f"n_components={self._fitted_n_components} features."
             )
         return codes
 
     def score_samples(self, X):
-        """Log-likelihood of each sample under its decoded distribution.
+        """Log-likelihood of each sample under its own decoded distribution.
 
-        ``log p(x_i | omega = g(f(x_i)))`` with normalising constants, so that it is
-        comparable with :meth:`sklearn.decomposition.PCA.score_samples` under Gaussian
-        noise. Higher is better; low values flag anomalies.
+        ``log p(x_i | omega = g(f(x_i)))``, exact, with normalising constants: the
+        likelihood of ``x_i`` under the distribution decoded from its own code. Higher
+        is better; low values flag anomalies. A sample with a feature outside the noise
+        model's support (e.g. above 1 under Bernoulli noise) has likelihood zero and
+        scores ``-inf``.
+
+        This is **not a density of x**: ``x_i`` is scored under a distribution built
+        from ``x_i`` itself, and the score grows with ``n_components`` (a larger code
+        passes more of ``x_i`` through). Within a fixed ``n_components`` it compares
+        noise models and training settings; it never chooses ``n_components``, and it
+        is not comparable with :meth:`sklearn.decomposition.PCA.score_samples`, which
+        is a density. See ``docs/theory.md``.
 
         Parameters
         ----------
@@ -277,11 +306,13 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        X = self._validate_X(X)
-        return -self._nll(X, None)
+        return self._fitted_objective().log_likelihood(Data(self._validate_X(X)))
 
     def score(self, X, y=None):
-        """Mean log-likelihood of the samples (higher is better).
+        """Mean of :meth:`score_samples` (higher is better).
+
+        Compare it across noise models or training settings at one ``n_components``;
+        it grows with ``n_components`` and so cannot choose it.
 
         Parameters
         ----------
@@ -298,7 +329,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        return self._fitted_n_components
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

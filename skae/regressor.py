@@ -2,11 +2,13 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._base import BaseLikelihoodNetwork, _is_stochastic
+from ._training import Data
 
 
 class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
@@ -53,7 +55,8 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
         Number of outputs.
     coefs_, intercepts_ : list of ndarray
         Weights and biases, views into one flat parameter vector.
-    loss_curve_, validation_scores_, best_validation_score_, best_loss_, n_iter_, t_
+    loss_, loss_curve_, validation_scores_, best_validation_score_, best_loss_, \
+n_iter_, t_, n_layers_
         As for :class:`skae.AutoEncoder`.
     n_features_in_ : int
         Number of features seen during fit.
@@ -166,7 +169,8 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
         Notes
         -----
         A fixed noise scale (``scale="mle"``) is re-estimated on the data of each call,
-        with the network as it stands after that call's epoch.
+        with the network as it stands after that call's epoch. ``early_stopping=True``
+        is not supported.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
@@ -235,7 +239,14 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
         """
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
-        lower, upper = self.predict_dist(X).interval(coverage)
+        dist = self.predict_dist(X)
+        if not hasattr(dist, "interval"):
+            raise ValueError(
+                f"{type(self.noise_).__name__} noise has no central interval: its outcomes "
+                "are not ordered. Use predict (the class probabilities), predict_params "
+                "or sample instead."
+            )
+        lower, upper = dist.interval(coverage)
         # scipy computes in float64; return the dtype of the other predictions
         dtype = self._network.dtype
         return lower.astype(dtype, copy=False), upper.astype(dtype, copy=False)
@@ -272,16 +283,18 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
+            Exact, with normalising constants; ``-inf`` for a sample whose target lies
+            outside the noise model's support (it has likelihood zero).
         """
         X = self._validate_X(X)
+        y = check_array(y, ensure_2d=False, dtype=X.dtype, input_name="y")
         Y = self._targets_2d(y, X.dtype)
         if Y.shape != (X.shape[0], self.n_outputs_):
             raise ValueError(
                 f"y has shape {np.shape(y)}; expected {X.shape[0]} rows and "
                 f"{self.n_outputs_} output(s)."
             )
-        self.noise_.validate_target(Y)
-        return -self._nll(X, Y)
+        return self._fitted_objective().log_likelihood(Data(X, Y))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -293,8 +306,9 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
 def log_likelihood_scorer(estimator, X, y):
     """Mean held-out log-likelihood: a scorer for ``GridSearchCV(scoring=...)``.
 
-    Higher is better, as every scikit-learn score. Works with any estimator (or
-    pipeline ending in one) that has a ``log_likelihood(X, y)`` method.
+    Higher is better, as every scikit-learn score. Works with any estimator that has a
+    ``log_likelihood(X, y)`` method, and with a pipeline ending in one: its other steps
+    transform ``X`` first.
 
     Examples
     --------
@@ -303,4 +317,7 @@ def log_likelihood_scorer(estimator, X, y):
     >>> search = GridSearchCV(MLPLikelihoodRegressor(), {"noise": ["gaussian", "laplace"]},
     ...                       scoring=log_likelihood_scorer)
     """
+    while isinstance(estimator, Pipeline):
+        X = estimator[:-1].transform(X)
+        estimator = estimator[-1]
     return float(np.mean(estimator.log_likelihood(X, y)))

@@ -1,5 +1,7 @@
 """The base class of noise models, and the checks of targets against a support."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import BaseEstimator
 
@@ -334,6 +336,11 @@ class NoiseModel(BaseEstimator):
         estimate and returns ``self``.
         """
         return self
+
+    def has_finite_parameters(self):
+        """Whether every numeric parameter (e.g. a fitted scale) is finite."""
+        return all(np.isfinite(value).all() for value in self.get_params().values()
+                   if isinstance(value, (Real, np.ndarray)) and not isinstance(value, bool))
 
     # ------------------------------------------------------- subclass interface
     def _nll_sum_grad(self, y, raw, grad):

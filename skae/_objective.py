@@ -1,0 +1,165 @@
+"""The objective: the one log-likelihood path of an estimator.
+
+For a batch B with sample weights w (all ones by default) training minimises
+
+.. math:: L_B(\\theta) = \\frac{\\sum_{i \\in B} w_i \\, t(y_i \\mid f_\\theta(x_i))
+          + \\tfrac{\\alpha}{2} \\lVert W \\rVert^2}{\\sum_{i \\in B} w_i}
+
+where ``t`` is the noise model's NLL less its terms that do not depend on ``theta``
+(``log(2 pi) / 2`` per Gaussian entry, ``log y!`` per Poisson count), so that
+tolerances are relative to what training can change. Normalising by the weight sum
+makes integer weights act exactly like repeated rows, penalty included.
+
+Everything else that evaluates the model (the validation score, ``score_samples``,
+``log_likelihood`` and the maximum-likelihood fit of fixed noise parameters) goes
+through the same object, chunk by chunk, with the constants included.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import gen_batches
+
+from ._training import Data
+
+# Inference runs over row chunks of about this many values per layer, so that scoring
+# or predicting on large data never holds more than one chunk's activations.
+CHUNK_VALUES = 2**18
+
+
+def row_chunks(X, width):
+    """``(rows, dense chunk)`` pairs covering the rows of X, for layers ``width`` wide."""
+    chunk_rows = max(1, CHUNK_VALUES // max(width, 1))
+    for rows in gen_batches(X.shape[0], chunk_rows):
+        yield rows, _dense(X[rows])
+
+
+def _dense(X):
+    return X.toarray() if sp.issparse(X) else X
+
+
+class Objective:
+    """A network and a noise model: training loss, log-likelihoods and fixed parameters.
+
+    Parameters
+    ----------
+    network : Network
+        Maps inputs to the noise model's raw outputs.
+    noise : NoiseModel
+        The distribution of the targets given the raw outputs.
+    alpha : float
+        Strength of the L2 penalty on the weights.
+    pooled_scale : bool, default=False
+        Fit one fixed scale shared by all target columns (an autoencoder, like PCA's
+        ``noise_variance_``) rather than one per column.
+
+    Attributes
+    ----------
+    theta, grad : ndarray
+        The flat parameter vector the optimizer updates, and its gradient.
+    """
+
+    def __init__(self, network, noise, alpha, pooled_scale=False):
+        self.network = network
+        self.noise = noise
+        self.alpha = alpha
+        self.pooled_scale = pooled_scale
+        self.theta, self.grad = network.theta, network.grad
+        # the penalty's gradient is formed here, not in a fresh temporary every batch
+        self._penalty_grad = np.empty(network.n_weights if alpha else 0, network.dtype)
+
+    # ------------------------------------------------------------------ training
+    def loss_and_grad(self, batch):
+        """Return the batch loss :math:`L_B`; its gradient is left in ``self.grad``."""
+        net = self.network
+        X = batch.X
+        activations = net.forward(X, reuse_buffers=True)
+        nll, delta = self.noise.nll_and_grad(
+            X if batch.Y is None else batch.Y, activations[-1],
+            out=net.output_delta(X.shape[0]), mask=batch.mask, include_constants=False,
+        )
+        if batch.sample_weight is None:
+            total_weight = X.shape[0]
+            data_loss = nll.sum()
+            delta *= 1.0 / total_weight
+        else:
+            total_weight = batch.sample_weight.sum()
+            data_loss = batch.sample_weight @ nll
+            delta *= (batch.sample_weight / total_weight)[:, None]
+        net.backward(activations, delta)
+        if not self.alpha:  # skip three passes over the weights
+            return float(data_loss) / total_weight
+        weights = net.theta[: net.n_weights]
+        self.grad[: net.n_weights] += np.multiply(weights, self.alpha / total_weight,
+                                                  out=self._penalty_grad)
+        return float(data_loss + 0.5 * self.alpha * (weights @ weights)) / total_weight
+
+    def validation_score(self, validation, training):
+        """Weighted mean log-likelihood of the validation rows.
+
+        Fixed noise parameters (``scale="mle"``) are first fitted on the training rows
+        at the current parameters, so the score is an exact held-out log-likelihood.
+        A diverged network, whose fitted scale is not finite, scores ``-inf``.
+        """
+        noise = self.fit_noise(training)
+        if not noise.has_finite_parameters():
+            return -np.inf
+        log_likelihood = self.log_likelihood(validation, noise)
+        weights = validation.sample_weight
+        if weights is None:
+            return float(log_likelihood.mean())
+        if weights.sum() == 0:
+            raise ValueError("The validation rows' sample weights sum to zero; the "
+                             "validation score is undefined. Set early_stopping=False or "
+                             "reweight.")
+        return float(weights @ log_likelihood / weights.sum())
+
+    # ----------------------------------------------------------------- inference
+    def chunks(self, X):
+        """``(rows, dense chunk)`` pairs covering the rows of X."""
+        return row_chunks(X, max(self.network.layer_sizes))
+
+    def forward(self, X, start=0, stop=None):
+        """Output of layers ``start`` to ``stop - 1`` on X, computed chunk by chunk."""
+        net = self.network
+        stop = net.n_layers if stop is None else stop
+        out = np.empty((X.shape[0], net.layer_sizes[stop]), dtype=net.dtype)
+        for rows, chunk in self.chunks(X):
+            out[rows] = net.forward(chunk, start=start, stop=stop)[-1]
+        return out
+
+    def _chunked_data(self, data):
+        """``(rows, chunk data, raw outputs)`` over row chunks of ``data``."""
+        for rows, X in self.chunks(data.X):
+            chunk = Data(X, None if data.Y is None else _dense(data.Y[rows]),
+                         None if data.sample_weight is None else data.sample_weight[rows],
+                         None if data.mask is None else data.mask[rows])
+            yield rows, chunk, self.network.forward(X)[-1]
+
+    def log_likelihood(self, data, noise=None):
+        """Exact per-sample log-likelihood of the (observed) targets.
+
+        ``-inf`` for a sample with an observed target outside the noise model's support.
+        """
+        noise = self.noise if noise is None else noise
+        out = np.empty(data.n_samples, dtype=self.network.dtype)
+        for rows, chunk, raw in self._chunked_data(data):
+            targets = chunk.X if chunk.Y is None else chunk.Y
+            out[rows] = noise.log_likelihood(targets, raw, chunk.mask)
+        return out
+
+    def fit_noise(self, data):
+        """The noise model with its fixed parameters at their ML values on ``data``.
+
+        The sufficient statistics are summed over row chunks, so no more than one
+        chunk's raw outputs are ever held.
+        """
+        statistics = None
+        for _, chunk, raw in self._chunked_data(data):
+            targets = chunk.X if chunk.Y is None else chunk.Y
+            chunk_statistics = self.noise.fixed_statistics(targets, raw, chunk.sample_weight,
+                                                           chunk.mask)
+            if chunk_statistics is None:
+                return self.noise
+            statistics = (chunk_statistics if statistics is None
+                          else statistics + chunk_statistics)
+        return self.noise.fit_fixed(statistics, pooled=self.pooled_scale)
