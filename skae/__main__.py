@@ -74,9 +74,10 @@ def main(argv=None):
     for name, reconstruction, score, model in rows:
         mse = float(np.mean((reconstruction - X_test) ** 2))
         print(f"{name:<24}{mse:>20.5f}{score:>22.3f}   ({model})")
-    print("\nLog-likelihoods are per image, summed over the 64 pixels. Under different noise "
-          "models they\nmeasure different things: compare them within one noise model "
-          "(e.g. --noise gaussian vs PCA).")
+    print("\nLog-likelihoods are per image, summed over the 64 pixels. PCA's is a density of "
+          "x. The\nAutoEncoder's scores each image under its own reconstruction: it is not a "
+          "density and\ngrows with --n-components, so compare it across noise models or "
+          "training settings at one\ncode size, never with PCA's (see docs/theory.md).")
     return 0
 
 

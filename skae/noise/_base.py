@@ -174,7 +174,8 @@ class NoiseModel(BaseEstimator):
     def nll_terms(self, y, raw):
         """The exact negative log-likelihood of every entry (or group of entries).
 
-        An entry outside the support has likelihood zero: its term is ``+inf``.
+        An entry outside the support has likelihood zero: its term is ``+inf``. Values a
+        few ulps outside a closed bound count as on it, as in :meth:`validate_target`.
 
         Parameters
         ----------
@@ -187,6 +188,7 @@ class NoiseModel(BaseEstimator):
         """
         y, raw = np.asarray(y), np.asarray(raw)
         self._check_target_shape(y)
+        y = self._clip_rounding(y)
         outside = self._outside_support(y)
         impossible = outside is not None and outside.any()
         if impossible:
