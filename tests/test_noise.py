@@ -1,9 +1,15 @@
-"""The identities of THEORY.md section 6, scipy.stats equivalence and target validation."""
+"""Identities specific to each noise model, and the wording of target errors.
+
+The identities are those of docs/theory.md, sections "The noise models and their negative
+log-likelihoods", "Output links and the canonical-link gradient" and "Fixed scale,
+estimated after training". What every noise model must honour (shapes, gradients,
+scipy.stats equivalence, masks, float32, ...) is checked on all of them by
+test_noise_contract.py.
+"""
 
 import numpy as np
 import pytest
-from scipy import special, stats
-from sklearn.base import clone
+from scipy import special
 
 from skae.noise import (Bernoulli, Categorical, Gaussian, Laplace, LogNormal, Poisson,
                         StudentT, resolve_noise)
@@ -38,7 +44,8 @@ def test_categorical_is_softmax_cross_entropy():
 
 
 def test_fused_gradients_have_no_link_derivative():
-    # p - y for the canonical links: no sigma'(z) factor (THEORY section 5)
+    # p - y for the canonical links: no sigma'(z) factor (docs/theory.md, "Output links
+    # and the canonical-link gradient")
     y = rng.uniform(size=RAW.shape)
     np.testing.assert_allclose(Bernoulli().grad(y, RAW), special.expit(RAW) - y)
     onehot = np.eye(3)[rng.randint(3, size=50)]
@@ -49,44 +56,10 @@ def test_fused_gradients_have_no_link_derivative():
     np.testing.assert_allclose(Gaussian().grad(Y_REAL, RAW), RAW - Y_REAL)
 
 
-RAW2 = rng.normal(size=(40, 4))  # two targets x (loc, scale) or four columns
-
-
-@pytest.mark.parametrize("noise, y", [
-    (Gaussian(scale="learned"), rng.normal(size=(40, 2))),
-    (Gaussian(scale=np.array([0.5, 2.0])), rng.normal(size=(40, 2))),
-    (Gaussian(scale=0.7), rng.normal(size=(40, 4))),
-    (Gaussian(), rng.normal(size=(40, 4))),
-    (LogNormal(scale=0.4), rng.lognormal(size=(40, 4))),
-    (Laplace(scale="learned"), rng.normal(size=(40, 2))),
-    (StudentT(df=3.0), rng.standard_t(3, size=(40, 2))),
-    (LogNormal(scale="learned"), rng.lognormal(size=(40, 2))),
-    (Poisson(), rng.poisson(3, size=(40, 4)).astype(float)),
-], ids=lambda v: repr(v) if not isinstance(v, np.ndarray) else "")
-def test_nll_equals_minus_scipy_logpdf(noise, y):
-    raw = RAW2[:, : noise.n_raw(y.shape[1])]
-    frozen = noise.dist(raw)
-    log_density = frozen.logpmf(y) if isinstance(noise, Poisson) else frozen.logpdf(y)
-    np.testing.assert_allclose(noise.nll(y, raw), -log_density.sum(axis=1))
-
-
-def test_bernoulli_and_categorical_match_scipy_on_discrete_data():
-    y = rng.randint(0, 2, size=RAW.shape).astype(float)
-    np.testing.assert_allclose(Bernoulli().nll(y, RAW),
-                               -Bernoulli().dist(RAW).logpmf(y).sum(axis=1))
-    onehot = np.eye(3)[rng.randint(3, size=50)]
-    np.testing.assert_allclose(Categorical().nll(onehot, RAW),
-                               -Categorical().dist(RAW).logpmf(onehot))
-
-
-def test_student_t_learned_df_matches_scipy():
-    noise = StudentT(df="learned")
-    raw = rng.normal(size=(30, 3))
-    y = rng.normal(size=(30, 1))
-    params = noise.params(raw)
-    expected = stats.t(params["df"], params["loc"], params["scale"]).logpdf(y)
-    np.testing.assert_allclose(noise.nll(y, raw), -expected[:, 0])
-    assert np.all(params["df"] > 1)
+def test_student_t_learned_df_keeps_the_mean():
+    # df = 1 + softplus(raw) > 1, so that the mean exists
+    df = StudentT(df="learned").params(rng.normal(size=(30, 3)))["df"]
+    assert np.all(df > 1)
 
 
 def test_stable_at_extreme_logits():
@@ -119,15 +92,6 @@ def test_fit_fixed_gives_ml_scale():
                                                           weights=w).mean()))
     laplace = Laplace().fit_fixed(Laplace().fixed_statistics(y, raw, w)).scale
     np.testing.assert_allclose(laplace, np.average(np.abs(y - raw), axis=0, weights=w))
-    # the ML scale maximises the likelihood: nudging it either way lowers it
-    for factor in (0.9, 1.1):
-        assert (Gaussian(scale=pooled).nll(y, raw).sum()
-                < Gaussian(scale=pooled * factor).nll(y, raw).sum())
-    # statistics add over chunks
-    halves = (Gaussian().fixed_statistics(y[:100], raw[:100], w[:100])
-              + Gaussian().fixed_statistics(y[100:], raw[100:], w[100:]))
-    np.testing.assert_allclose(halves, stats_)
-    assert Gaussian(scale="learned").fixed_statistics(y, raw) is None
 
 
 @pytest.mark.parametrize("noise, y, match", [
@@ -154,10 +118,10 @@ def test_invalid_fixed_parameters_raise():
         StudentT(df=-2.0).nll(Y_REAL[:, :1], RAW[:, :2])
 
 
-def test_noise_models_clone_and_resolve():
+def test_resolve_noise_and_n_raw():
     g = Gaussian(scale="learned")
-    assert clone(g).get_params() == {"scale": "learned", "link": "identity"}
     assert resolve_noise(g) is not g
+    assert resolve_noise(g).get_params() == {"scale": "learned", "link": "identity"}
     assert isinstance(resolve_noise("poisson"), Poisson)
     assert Gaussian(scale="learned").n_raw(5) == 10 and Categorical().n_raw(5) == 5
 

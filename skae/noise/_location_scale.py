@@ -423,4 +423,6 @@ class StudentT(LocationScale):
         return init
 
     def _scipy(self, params):
-        return stats.t(df=params["df"], loc=params["loc"], scale=params["scale"])
+        # float64 df: scipy's t raises on float32 df in mean, var and rvs (scipy 1.17)
+        df = np.asarray(params["df"], dtype=np.float64)
+        return stats.t(df=df, loc=params["loc"], scale=params["scale"])

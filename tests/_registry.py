@@ -1,0 +1,41 @@
+"""The noise models that the generic tests run on: every built-in model and option.
+
+A new noise model, or a new option of one, is added here once; the contract checks
+(``test_noise_contract.py``) and the finite-difference checks of the whole objective
+(``test_gradients.py``) then cover it.
+"""
+
+import numpy as np
+
+from skae.noise import (Bernoulli, Categorical, Gaussian, Laplace, LogNormal, Poisson,
+                        StudentT)
+
+# Target columns of the generic tests' data; a scale given per target has this length.
+N_TARGETS = 4
+
+NOISE_MODELS = [
+    Gaussian(),
+    Gaussian(scale="learned"),
+    Gaussian(scale=0.7),
+    Gaussian(scale=np.array([0.5, 1.0, 2.0, 0.7])),
+    Gaussian(link="logistic"),
+    Gaussian(scale="learned", link="logistic"),
+    Laplace(),
+    Laplace(scale="learned"),
+    Laplace(scale=0.3),
+    StudentT(),
+    StudentT(df="learned"),
+    StudentT(scale=2.0),
+    StudentT(df="learned", scale=2.0),
+    LogNormal(),
+    LogNormal(scale="learned"),
+    LogNormal(scale=0.4),
+    Bernoulli(),
+    Categorical(),
+    Poisson(),
+]
+
+
+def noise_id(model):
+    """A test id: the repr, without the spaces NumPy puts in arrays."""
+    return "".join(repr(model).split())
