@@ -51,6 +51,14 @@ class Objective:
     pooled_scale : bool, default=False
         Fit one fixed scale shared by all target columns (an autoencoder, like PCA's
         ``noise_variance_``) rather than one per column.
+    input_transform : callable, default=None
+        ``input_transform(X) -> network input``, applied in training and inference
+        alike (e.g. missing entries filled and their indicators appended).
+    corruption : callable, default=None
+        ``corruption(X, random_state) -> corrupted copy of X``, applied to the inputs
+        of training batches only; the targets stay clean (a denoising autoencoder).
+    random_state : RandomState, default=None
+        Draws the corruption.
 
     Attributes
     ----------
@@ -58,11 +66,15 @@ class Objective:
         The flat parameter vector the optimizer updates, and its gradient.
     """
 
-    def __init__(self, network, noise, alpha, pooled_scale=False):
+    def __init__(self, network, noise, alpha, pooled_scale=False, input_transform=None,
+                 corruption=None, random_state=None):
         self.network = network
         self.noise = noise
         self.alpha = alpha
         self.pooled_scale = pooled_scale
+        self.input_transform = input_transform
+        self.corruption = corruption
+        self.random_state = random_state
         self.theta, self.grad = network.theta, network.grad
         # the penalty's gradient is formed here, not in a fresh temporary every batch
         self._penalty_grad = np.empty(network.n_weights if alpha else 0, network.dtype)
@@ -72,7 +84,7 @@ class Objective:
         """Return the batch loss :math:`L_B`; its gradient is left in ``self.grad``."""
         net = self.network
         X = batch.X
-        activations = net.forward(X, reuse_buffers=True)
+        activations = net.forward(self.network_input(X, training=True), reuse_buffers=True)
         nll, delta = self.noise.nll_and_grad(
             X if batch.Y is None else batch.Y, activations[-1],
             out=net.output_delta(X.shape[0]), mask=batch.mask, include_constants=False,
@@ -113,6 +125,15 @@ class Objective:
                              "reweight.")
         return float(weights @ log_likelihood / weights.sum())
 
+    def network_input(self, X, training=False):
+        """What the network sees of the rows ``X``: corrupted (in training only), then
+        transformed."""
+        if training and self.corruption is not None:
+            X = self.corruption(X, self.random_state)
+        if self.input_transform is not None:
+            X = self.input_transform(X)
+        return X
+
     # ----------------------------------------------------------------- inference
     def chunks(self, X):
         """``(rows, dense chunk)`` pairs covering the rows of X."""
@@ -124,6 +145,8 @@ class Objective:
         stop = net.n_layers if stop is None else stop
         out = np.empty((X.shape[0], net.layer_sizes[stop]), dtype=net.dtype)
         for rows, chunk in self.chunks(X):
+            if start == 0:
+                chunk = self.network_input(chunk)
             out[rows] = net.forward(chunk, start=start, stop=stop)[-1]
         return out
 
@@ -133,7 +156,7 @@ class Objective:
             chunk = Data(X, None if data.Y is None else _dense(data.Y[rows]),
                          None if data.sample_weight is None else data.sample_weight[rows],
                          None if data.mask is None else data.mask[rows])
-            yield rows, chunk, self.network.forward(X)[-1]
+            yield rows, chunk, self.network.forward(self.network_input(X))[-1]
 
     def log_likelihood(self, data, noise=None):
         """Exact per-sample log-likelihood of the (observed) targets.

@@ -190,3 +190,45 @@ def test_validation_score_with_zero_weights_raises():
     data = Data(np.ones((3, 2)), np.ones((3, 1)), np.zeros(3))
     with pytest.raises(ValueError, match="sum to zero"):
         Objective(net, Gaussian(), alpha=0.0).validation_score(data, Data(np.ones((3, 2)), np.ones((3, 1))))
+
+
+def test_corruption_reaches_the_inputs_of_training_batches_only():
+    # a denoising objective: the network sees corrupted inputs while training, clean
+    # inputs in inference, and the likelihood is always that of the clean targets
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(20, 4))
+    net = Network([4, 4], [], np.float64)
+    net.initialize(rng)
+    seen = []
+
+    def zero_first_column(X, random_state):
+        seen.append(random_state)
+        corrupted = X.copy()
+        corrupted[:, 0] = 0.0
+        return corrupted
+
+    marker = np.random.RandomState(1)
+    objective = Objective(net, Gaussian(), alpha=0.0, corruption=zero_first_column,
+                          random_state=marker)
+    loss = objective.loss_and_grad(Data(X))
+    corrupted = X.copy()
+    corrupted[:, 0] = 0.0
+    expected = 0.5 * np.mean(((net.forward(corrupted)[-1] - X) ** 2).sum(axis=1))
+    assert loss == pytest.approx(expected) and seen == [marker]
+    np.testing.assert_allclose(objective.log_likelihood(Data(X)),
+                               Gaussian().log_likelihood(X, net.forward(X)[-1]))
+    assert len(seen) == 1
+
+
+def test_input_transform_applies_in_training_and_inference():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(20, 3))
+    net = Network([6, 3], [], np.float64)
+    net.initialize(rng)
+    doubled = Objective(net, Gaussian(), alpha=0.0, input_transform=lambda X: np.hstack([X, X]))
+    expected_raw = net.forward(np.hstack([X, X]))[-1]
+    np.testing.assert_allclose(doubled.forward(X), expected_raw)
+    np.testing.assert_allclose(doubled.log_likelihood(Data(X)),
+                               Gaussian().log_likelihood(X, expected_raw))
+    assert doubled.loss_and_grad(Data(X)) == pytest.approx(
+        0.5 * np.mean(((expected_raw - X) ** 2).sum(axis=1)))
