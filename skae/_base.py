@@ -12,6 +12,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._activations import ACTIVATIONS
 from ._network import Network
 from ._objective import Objective, row_chunks
+from ._threads import blas_threads, largest_product
 from ._training import Data, TrainingConfig, TrainingState, train
 from .noise import NOISE_MODELS, NoiseModel, resolve_noise
 
@@ -52,6 +53,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
                              Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     # One ML scale shared by all target columns (autoencoder, like PCA) or one per column.
@@ -61,7 +63,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
                  learning_rate, learning_rate_init, power_t, max_iter, shuffle,
                  random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
                  early_stopping, validation_fraction, beta_1, beta_2, epsilon,
-                 n_iter_no_change, max_fun):
+                 n_iter_no_change, max_fun, n_threads):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.noise = noise
@@ -86,6 +88,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ fitting
     def _hidden_sizes(self):
@@ -142,12 +145,17 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
         objective = self._make_objective(self._network, noise)
         data = Data(X, Y, sample_weight)
+        # the rows of a training batch set the thread count of every later pass too
+        self._batch_rows = (X.shape[0] if self.solver == "lbfgs"
+                            else _batch_rows(self.batch_size, X.shape[0]))
         try:
-            self._training_state = train(objective, data, config, self._training_state,
-                                         incremental)
+            with self._blas_threads():
+                self._training_state = train(objective, data, config,
+                                             self._training_state, incremental)
         finally:
             self._network.clear_buffers()
-        self.noise_ = objective.fit_noise(data)
+        with self._blas_threads():
+            self.noise_ = objective.fit_noise(data)
         self._check_finite_fit()
         self._set_fitted_attributes(targets.shape[1])
         return self
@@ -224,9 +232,21 @@ class BaseLikelihoodNetwork(BaseEstimator):
     def _fitted_objective(self):
         return self._make_objective(self._network, self.noise_)
 
+    def _blas_threads(self):
+        """The BLAS thread limit of a training or inference pass: ``n_threads``, or
+        chosen from the size of the products of a training batch."""
+        work = largest_product(self._network.layer_sizes, self._batch_rows)
+        return blas_threads(self.n_threads, work)
+
     def _forward(self, X, start=0, stop=None):
         """Output of layers ``start`` to ``stop - 1`` on X, computed chunk by chunk."""
-        return self._fitted_objective().forward(X, start, stop)
+        with self._blas_threads():
+            return self._fitted_objective().forward(X, start, stop)
+
+    def _log_likelihood(self, data):
+        """Exact per-sample log-likelihood of ``data`` under the fitted model."""
+        with self._blas_threads():
+            return self._fitted_objective().log_likelihood(data)
 
     @property
     def coefs_(self):
@@ -257,6 +277,10 @@ def _is_stochastic(est):
             "partial_fit is only available for stochastic optimizers. lbfgs is not stochastic."
         )
     return True
+
+
+def _batch_rows(batch_size, n_samples):
+    return min(200, n_samples) if batch_size == "auto" else min(batch_size, n_samples)
 
 
 def _dense(a):

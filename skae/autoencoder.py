@@ -86,6 +86,11 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         Epochs without improvement tolerated before stopping.
     max_fun : int, default=15000
         Maximum number of loss evaluations of ``"lbfgs"``.
+    n_threads : int, default=None
+        Number of BLAS threads for training and inference. None chooses per pass:
+        one thread where the network's matrix products are small (more threads only
+        spin, and on a busy machine compete for the cores), the library's setting
+        where they are large. The process-wide setting is left as it was.
 
     Attributes
     ----------
@@ -156,7 +161,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, n_threads=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -165,7 +170,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
             warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            n_iter_no_change=n_iter_no_change, max_fun=max_fun, n_threads=n_threads,
         )
         self.n_components = n_components
 
@@ -306,7 +311,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        return self._fitted_objective().log_likelihood(Data(self._validate_X(X)))
+        return self._log_likelihood(Data(self._validate_X(X)))
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` (higher is better).

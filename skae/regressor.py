@@ -45,6 +45,8 @@ shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
 early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         Optimisation parameters, with the names, defaults and meaning of
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
+    n_threads : int, default=None
+        Number of BLAS threads; None chooses per pass (see :class:`skae.AutoEncoder`).
         Early stopping monitors the validation log-likelihood.
 
     Attributes
@@ -84,7 +86,7 @@ n_iter_, t_, n_layers_
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000):
+                 n_iter_no_change=10, max_fun=15000, n_threads=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -93,7 +95,7 @@ n_iter_, t_, n_layers_
             warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            n_iter_no_change=n_iter_no_change, max_fun=max_fun, n_threads=n_threads,
         )
 
     def _layers(self, n_features, n_raw):
@@ -294,7 +296,7 @@ n_iter_, t_, n_layers_
                 f"y has shape {np.shape(y)}; expected {X.shape[0]} rows and "
                 f"{self.n_outputs_} output(s)."
             )
-        return self._fitted_objective().log_likelihood(Data(X, Y))
+        return self._log_likelihood(Data(X, Y))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
