@@ -224,10 +224,13 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     # ---------------------------------------------------------------- inference
     def _validate_X(self, X):
-        """X for prediction: fitted model, same features, the network's dtype."""
+        """X for prediction: fitted model, same features, floating point. X of the other
+        float dtype than the network's is converted chunk by chunk in inference, never
+        as a whole."""
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, accept_sparse="csr",
-                             dtype=self._network.dtype)
+        dtype = self._network.dtype
+        other = np.float32 if dtype == np.float64 else np.float64
+        return validate_data(self, X, reset=False, accept_sparse="csr", dtype=[dtype, other])
 
     def _fitted_objective(self):
         return self._make_objective(self._network, self.noise_)

@@ -19,18 +19,23 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
-from ._training import Data
 
 # Inference runs over row chunks of about this many values per layer, so that scoring
 # or predicting on large data never holds more than one chunk's activations.
 CHUNK_VALUES = 2**18
 
 
-def row_chunks(X, width):
-    """``(rows, dense chunk)`` pairs covering the rows of X, for layers ``width`` wide."""
-    chunk_rows = max(1, CHUNK_VALUES // max(width, 1))
-    for rows in gen_batches(X.shape[0], chunk_rows):
-        yield rows, _dense(X[rows])
+def chunk_rows(width):
+    """Rows of an inference chunk through layers ``width`` wide."""
+    return max(1, CHUNK_VALUES // max(width, 1))
+
+
+def row_chunks(X, width, dtype=None):
+    """``(rows, dense chunk)`` pairs covering the rows of X, for layers ``width`` wide,
+    each chunk converted to ``dtype`` on its own (never the whole of X at once)."""
+    for rows in gen_batches(X.shape[0], chunk_rows(width)):
+        chunk = _dense(X[rows])
+        yield rows, chunk if dtype is None else chunk.astype(dtype, copy=False)
 
 
 def _dense(X):
@@ -136,8 +141,8 @@ class Objective:
 
     # ----------------------------------------------------------------- inference
     def chunks(self, X):
-        """``(rows, dense chunk)`` pairs covering the rows of X."""
-        return row_chunks(X, max(self.network.layer_sizes))
+        """``(rows, dense chunk)`` pairs covering the rows of X, in the network's dtype."""
+        return row_chunks(X, max(self.network.layer_sizes), self.network.dtype)
 
     def forward(self, X, start=0, stop=None):
         """Output of layers ``start`` to ``stop - 1`` on X, computed chunk by chunk."""
@@ -152,11 +157,11 @@ class Objective:
 
     def _chunked_data(self, data):
         """``(rows, chunk data, raw outputs)`` over row chunks of ``data``."""
-        for rows, X in self.chunks(data.X):
-            chunk = Data(X, None if data.Y is None else _dense(data.Y[rows]),
-                         None if data.sample_weight is None else data.sample_weight[rows],
-                         None if data.mask is None else data.mask[rows])
-            yield rows, chunk, self.network.forward(self.network_input(X))[-1]
+        dtype = self.network.dtype
+        for rows, chunk in data.chunks(chunk_rows(max(self.network.layer_sizes))):
+            if chunk.X.dtype != dtype:
+                chunk.X = chunk.X.astype(dtype)
+            yield rows, chunk, self.network.forward(self.network_input(chunk.X))[-1]
 
     def log_likelihood(self, data, noise=None):
         """Exact per-sample log-likelihood of the (observed) targets.

@@ -27,23 +27,67 @@ from sklearn.utils import gen_batches
 from ._optim import SGD, Adam, minimize_lbfgs
 
 
-@dataclasses.dataclass
 class Data:
-    """Rows to train or score on. ``Y=None`` means the targets are ``X`` itself."""
+    """Rows to train or score on, possibly a subset of larger arrays.
 
-    X: object
-    Y: Optional[np.ndarray] = None
-    sample_weight: Optional[np.ndarray] = None
-    mask: Optional[np.ndarray] = None  # True where a target entry is observed
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_rows, n_features)
+    Y : ndarray of shape (n_rows, n_targets), default=None
+        The targets; None means the targets are ``X`` itself.
+    sample_weight : ndarray of shape (n_rows,), default=None
+    mask : ndarray of bool of the targets' shape, default=None
+        True where a target entry is observed.
+    index : ndarray of int, default=None
+        The rows of the arrays that make up this data; None means all of them. A
+        subset (the early-stopping split) is an index, not a copy of the arrays.
+    """
+
+    def __init__(self, X, Y=None, sample_weight=None, mask=None, index=None):
+        self.X, self.Y, self.mask, self.index = X, Y, mask, index
+        self._sample_weight = sample_weight
 
     @property
     def n_samples(self):
-        return self.X.shape[0]
+        return self.X.shape[0] if self.index is None else len(self.index)
+
+    @property
+    def sample_weight(self):
+        weights = self._sample_weight
+        return weights if weights is None or self.index is None else weights[self.index]
 
     def rows(self, rows):
-        """The same data restricted to ``rows`` (an index array or a slice)."""
-        return Data(*(None if a is None else a[rows] for a in
-                      (self.X, self.Y, self.sample_weight, self.mask)))
+        """The subset ``rows`` (positions within this data), without copying."""
+        index = np.arange(self.X.shape[0]) if self.index is None else self.index
+        return Data(self.X, self.Y, self._sample_weight, self.mask, index[rows])
+
+    def take(self, rows, out=None):
+        """The rows ``rows`` (positions within this data) as dense arrays of their own.
+
+        ``out`` may receive X's rows (a buffer reused across training batches).
+        """
+        if self.index is not None:
+            rows = self.index[rows]
+        return Data(_gather(self.X, rows, out),
+                    *(None if a is None else _dense(a[rows])
+                      for a in (self.Y, self._sample_weight, self.mask)))
+
+    def chunks(self, chunk_rows):
+        """``(rows, dense chunk)`` pairs covering this data, ``chunk_rows`` at a time."""
+        for rows in gen_batches(self.n_samples, chunk_rows):
+            yield rows, self.take(rows)
+
+
+def _gather(X, rows, out=None):
+    if sp.issparse(X):
+        return X[rows].toarray()
+    if isinstance(rows, slice):
+        return X[rows]
+    if out is None:
+        return X[rows]
+    # mode="clip" (the rows are valid by construction): the default "raise" first
+    # gathers into a temporary and then copies it into ``out``
+    return np.take(X, rows, axis=0, out=out, mode="clip")
 
 
 @dataclasses.dataclass
@@ -108,8 +152,7 @@ def train(objective, data, config, state, incremental=False):
 # ------------------------------------------------------------------------ L-BFGS
 def fit_lbfgs(objective, data, config, state):
     """Full-batch L-BFGS-B on the flat parameter vector."""
-    data = dataclasses.replace(data, X=_dense(data.X),
-                               Y=None if data.Y is None else _dense(data.Y))
+    data = data.take(slice(None))  # dense, whole
     start = objective.theta.copy()
     accepted = [start]
 
@@ -187,7 +230,8 @@ def _run_epochs(objective, data, config, state, incremental):
                                              state.random_state)
     n_samples = data.n_samples
     batch_size = _batch_size(config.batch_size, n_samples)
-    total_weight = n_samples if data.sample_weight is None else float(data.sample_weight.sum())
+    weights = data.sample_weight
+    total_weight = n_samples if weights is None else float(weights.sum())
     batches = _Batches(data)
 
     for _ in range(config.max_iter):
@@ -254,22 +298,13 @@ class _Batches:
         self._buffers = {}
 
     def take(self, rows):
-        data = self.data
-        X = self._gather(data.X, rows)
-        return Data(X,
-                    None if data.Y is None else data.Y[rows],
-                    None if data.sample_weight is None else data.sample_weight[rows],
-                    None if data.mask is None else data.mask[rows])
-
-    def _gather(self, X, rows):
-        if sp.issparse(X):
-            return X[rows].toarray()
-        out = self._buffers.get(len(rows))
-        if out is None:
-            out = self._buffers[len(rows)] = np.empty((len(rows), X.shape[1]), dtype=X.dtype)
-        # mode="clip" (the rows are valid by construction): the default "raise" first
-        # gathers into a temporary and then copies it into ``out``
-        return np.take(X, rows, axis=0, out=out, mode="clip")
+        X = self.data.X
+        out = None
+        if not sp.issparse(X):
+            out = self._buffers.get(len(rows))
+            if out is None:
+                out = self._buffers[len(rows)] = np.empty((len(rows), X.shape[1]), X.dtype)
+        return self.data.take(rows, out)
 
 
 def _batch_size(batch_size, n_samples):

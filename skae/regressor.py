@@ -289,8 +289,9 @@ n_iter_, t_, n_layers_
             outside the noise model's support (it has likelihood zero).
         """
         X = self._validate_X(X)
-        y = check_array(y, ensure_2d=False, dtype=X.dtype, input_name="y")
-        Y = self._targets_2d(y, X.dtype)
+        dtype = self._network.dtype
+        y = check_array(y, ensure_2d=False, dtype=dtype, input_name="y")
+        Y = self._targets_2d(y, dtype)
         if Y.shape != (X.shape[0], self.n_outputs_):
             raise ValueError(
                 f"y has shape {np.shape(y)}; expected {X.shape[0]} rows and "

@@ -249,3 +249,42 @@ def test_unknown_noise_name_lists_the_valid_ones():
     with pytest.raises(ValueError, match="one of .*'bernoulli'.*'gaussian'.*got 'gausian'"):
         resolve_noise("gausian")
     assert isinstance(resolve_noise("gaussian"), Gaussian)
+
+
+def test_inference_converts_the_other_float_dtype_chunk_by_chunk():
+    # a float64 model given float32 data converts one chunk at a time, never the
+    # whole array: peak memory stays well under the size of a float64 copy
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(100_000, 64))
+    with warnings.catch_warnings():
+        _quiet()
+        ae = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), max_iter=1,
+                         random_state=0).fit(X[:500])
+    X32 = X.astype(np.float32)
+    tracemalloc.start()
+    try:
+        codes = ae.transform(X32)
+        scores = ae.score_samples(X32)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * X.nbytes
+    assert codes.dtype == np.float64 and scores.dtype == np.float64
+    np.testing.assert_allclose(codes, ae.transform(X32.astype(np.float64)))
+
+
+def test_early_stopping_holds_out_rows_by_index_without_copying_them():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(100_000, 64))
+    ae = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), max_iter=1, early_stopping=True,
+                     random_state=0)
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            _quiet()
+            ae.fit(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * X.nbytes  # a copy of the training rows alone would be 0.9 of it
+    assert len(ae.validation_scores_) == 1 and np.isfinite(ae.validation_scores_[0])
