@@ -54,6 +54,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
                              Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "partial_fit_noise": ["boolean"],
     }
 
     # One ML scale shared by all target columns (autoencoder, like PCA) or one per column.
@@ -63,7 +64,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
                  learning_rate, learning_rate_init, power_t, max_iter, shuffle,
                  random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
                  early_stopping, validation_fraction, beta_1, beta_2, epsilon,
-                 n_iter_no_change, max_fun, n_threads):
+                 n_iter_no_change, max_fun, n_threads, partial_fit_noise):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.noise = noise
@@ -89,6 +90,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.n_threads = n_threads
+        self.partial_fit_noise = partial_fit_noise
 
     # ------------------------------------------------------------------ fitting
     def _hidden_sizes(self):
@@ -155,9 +157,43 @@ class BaseLikelihoodNetwork(BaseEstimator):
         finally:
             self._network.clear_buffers()
         with self._blas_threads():
-            self.noise_ = objective.fit_noise(data)
+            self.noise_ = self._updated_noise(objective, data, incremental)
         self._check_finite_fit()
         self._set_fitted_attributes(targets.shape[1])
+        return self
+
+    def _updated_noise(self, objective, data, incremental):
+        """The noise model with its fixed parameters (e.g. ``scale="mle"``) at their ML
+        values: on the training data after ``fit``; after ``partial_fit``, on every
+        call's data so far, each row's residual taken after the epoch that trained on
+        it (the statistics add up across calls)."""
+        same_noise = type(getattr(self, "noise_", None)) is type(objective.noise)
+        if not incremental:
+            self._noise_statistics = objective.fixed_statistics(data)
+        elif self.partial_fit_noise:
+            statistics = objective.fixed_statistics(data)
+            previous = getattr(self, "_noise_statistics", None) if same_noise else None
+            if previous is not None and statistics is not None:
+                statistics = statistics + previous
+            self._noise_statistics = statistics
+        else:
+            # left as they were (at first, the unfitted model's) until fit_noise
+            return self.noise_ if same_noise else objective.noise
+        return objective.noise_from_statistics(self._noise_statistics)
+
+    def _fit_noise(self, X, y, sample_weight):
+        check_is_fitted(self)
+        X, Y = self._validate_fit_data(X, y, reset=False)
+        X, Y = self._validate_targets(self.noise_, X, Y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        objective = self._make_objective(self._network, resolve_noise(self.noise))
+        with self._blas_threads():
+            self._noise_statistics = objective.fixed_statistics(Data(X, Y, sample_weight))
+            self.noise_ = objective.noise_from_statistics(self._noise_statistics)
+        self._check_finite_fit()
         return self
 
     def _validate_targets(self, noise, X, Y):
@@ -200,11 +236,30 @@ class BaseLikelihoodNetwork(BaseEstimator):
                 f"{self.noise_!r}.)"
             )
 
+    def discard_optimizer_state(self):
+        """Forget the optimizer's state, so that a saved model is little more than its
+        parameters.
+
+        Adam keeps two vectors the size of the parameters (its moment estimates) and
+        SGD one (its velocity); a pickle, joblib or skops file holds them so that
+        ``partial_fit`` and ``warm_start`` resume exactly. After this call a later
+        ``partial_fit`` or warm start begins with a fresh optimizer instead. The fitted
+        model predicts, transforms and scores exactly as before.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        check_is_fitted(self)
+        self._training_state.optimizer = None
+        return self
+
     # scikit-learn's MLP keeps these on the estimator; its tests (and users' code)
     # read them there
     @property
     def _optimizer(self):
-        return self._training_state.optimizer
+        return getattr(self._training_state, "optimizer", None)
 
     @property
     def _no_improvement_count(self):

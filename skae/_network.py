@@ -86,16 +86,26 @@ class Network:
         self._buffers = {}
 
     # Views and buffers are rebuilt on unpickling: a pickled view would become a copy.
+    # The gradient is scratch, so a network that owns its vector saves without it; a
+    # shared gradient is kept, since networks rebuilding their own would stop sharing.
     def __getstate__(self):
         state = self.__dict__.copy()
         for key in ("theta", "grad", "weights", "biases", "_grad_weights", "_grad_biases",
                     "_forward_fns", "_backward_fns", "_buffers"):
             del state[key]
+        if self._owns_vector:
+            state["_shared_grad"] = None
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        if self._shared_grad is None:
+            self._shared_grad = np.zeros_like(self._shared_theta)
         self._bind()
+
+    @property
+    def _owns_vector(self):
+        return self._offset == 0 and self.n_params == self._shared_theta.size
 
     @property
     def dtype(self):

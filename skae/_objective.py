@@ -175,11 +175,12 @@ class Objective:
             out[rows] = noise.log_likelihood(targets, raw, chunk.mask)
         return out
 
-    def fit_noise(self, data):
-        """The noise model with its fixed parameters at their ML values on ``data``.
+    def fixed_statistics(self, data):
+        """The noise model's sufficient statistics for its fixed parameters, summed over
+        ``data`` at the current network (None if it has nothing to fit).
 
-        The sufficient statistics are summed over row chunks, so no more than one
-        chunk's raw outputs are ever held.
+        They are summed over row chunks, so no more than one chunk's raw outputs are
+        ever held, and they add up over calls (streaming).
         """
         statistics = None
         for _, chunk, raw in self._chunked_data(data):
@@ -187,7 +188,18 @@ class Objective:
             chunk_statistics = self.noise.fixed_statistics(targets, raw, chunk.sample_weight,
                                                            chunk.mask)
             if chunk_statistics is None:
-                return self.noise
+                return None
             statistics = (chunk_statistics if statistics is None
                           else statistics + chunk_statistics)
+        return statistics
+
+    def fit_noise(self, data):
+        """The noise model with its fixed parameters at their ML values on ``data``."""
+        return self.noise_from_statistics(self.fixed_statistics(data))
+
+    def noise_from_statistics(self, statistics):
+        """The noise model with its fixed parameters at the ML values that these summed
+        statistics give (itself when there is nothing to fit)."""
+        if statistics is None:
+            return self.noise
         return self.noise.fit_fixed(statistics, pooled=self.pooled_scale)

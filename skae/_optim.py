@@ -11,7 +11,20 @@ import numpy as np
 from scipy import optimize
 
 
-class SGD:
+class _ScratchFree:
+    """Saves an optimizer without its scratch vector, which is rebuilt on loading."""
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_scratch"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = np.empty_like(self._state_vector())
+
+
+class SGD(_ScratchFree):
     """Stochastic gradient descent with momentum (optionally Nesterov's).
 
     ``v <- momentum * v - lr * g``; ``theta <- theta + v`` (plain) or
@@ -31,6 +44,9 @@ class SGD:
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
         self._scratch = np.empty(n_params, dtype=dtype)
+
+    def _state_vector(self):
+        return self.velocity
 
     def step(self, theta, grad):
         v, lr = self.velocity, self.learning_rate
@@ -64,7 +80,7 @@ class SGD:
         return False
 
 
-class Adam:
+class Adam(_ScratchFree):
     """Adam (Kingma & Ba, 2014) on the flat vector.
 
     ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g^2``;
@@ -86,6 +102,9 @@ class Adam:
         self.m = np.zeros(n_params, dtype=dtype)  # M = m / (1 - beta_1)
         self.v = np.zeros(n_params, dtype=dtype)  # V = v / (1 - beta_2)
         self._scratch = np.empty(n_params, dtype=dtype)
+
+    def _state_vector(self):
+        return self.m
 
     def step(self, theta, grad):
         self.t += 1

@@ -125,6 +125,14 @@ class TrainingState:
     best_theta: Optional[np.ndarray] = None
     no_improvement_count: int = 0
 
+    def __getstate__(self):
+        # the best parameters are a copy of theta kept for restoring within a run; a
+        # saved model resumes without them (a later divergence returns to the start of
+        # its epoch instead)
+        state = self.__dict__.copy()
+        state["best_theta"] = None
+        return state
+
     @classmethod
     def start(cls, config, random_state):
         """The state of a fresh training run."""

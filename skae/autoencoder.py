@@ -91,6 +91,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         one thread where the network's matrix products are small (more threads only
         spin, and on a busy machine compete for the cores), the library's setting
         where they are large. The process-wide setting is left as it was.
+    partial_fit_noise : bool, default=True
+        Whether each :meth:`partial_fit` call also updates the fixed noise parameters
+        (one forward pass over the call's data). Set it to False when streaming, and
+        call :meth:`fit_noise` once at the end.
 
     Attributes
     ----------
@@ -161,7 +165,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, n_threads=None):
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, n_threads=None,
+                 partial_fit_noise=True):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -171,6 +176,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, n_threads=n_threads,
+            partial_fit_noise=partial_fit_noise,
         )
         self.n_components = n_components
 
@@ -239,11 +245,37 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
 
         Notes
         -----
-        A fixed noise scale (``scale="mle"``) is re-estimated on the data of each call,
-        with the network as it stands after that call's epoch. ``early_stopping=True``
-        is not supported.
+        A fixed noise parameter (``scale="mle"``) is estimated from the residuals of
+        every call's data so far, each taken with the network as it stood after the
+        epoch that trained on it: its sufficient statistics add up across calls. That
+        costs one forward pass over each call's data; ``partial_fit_noise=False`` skips
+        it, and :meth:`fit_noise` then estimates the parameter exactly for the final
+        network in one streaming pass. ``early_stopping=True`` is not supported.
         """
         return self._fit(X, None, sample_weight, incremental=True)
+
+    def fit_noise(self, X, y=None, sample_weight=None):
+        """Re-estimate the fixed noise parameters (e.g. ``scale="mle"``) on X.
+
+        The maximum-likelihood values for the network as it stands, from sufficient
+        statistics summed over row chunks in one pass: the exact estimate, over data
+        of any size, after streaming training with :meth:`partial_fit`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data, e.g. everything :meth:`partial_fit` has seen.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The estimator, with ``noise_`` updated.
+        """
+        return self._fit_noise(X, None, sample_weight)
 
     def transform(self, X):
         """Encode X: the code layer's activations.

@@ -47,6 +47,9 @@ early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, 
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
     n_threads : int, default=None
         Number of BLAS threads; None chooses per pass (see :class:`skae.AutoEncoder`).
+    partial_fit_noise : bool, default=True
+        Whether each :meth:`partial_fit` call also updates the fixed noise parameters;
+        see :class:`skae.AutoEncoder`.
         Early stopping monitors the validation log-likelihood.
 
     Attributes
@@ -86,7 +89,8 @@ n_iter_, t_, n_layers_
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, n_threads=None):
+                 n_iter_no_change=10, max_fun=15000, n_threads=None,
+                 partial_fit_noise=True):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -96,6 +100,7 @@ n_iter_, t_, n_layers_
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, n_threads=n_threads,
+            partial_fit_noise=partial_fit_noise,
         )
 
     def _layers(self, n_features, n_raw):
@@ -170,11 +175,34 @@ n_iter_, t_, n_layers_
 
         Notes
         -----
-        A fixed noise scale (``scale="mle"``) is re-estimated on the data of each call,
-        with the network as it stands after that call's epoch. ``early_stopping=True``
-        is not supported.
+        A fixed noise parameter (``scale="mle"``) is estimated from the residuals of
+        every call's data so far, each taken with the network as it stood after the
+        epoch that trained on it: its sufficient statistics add up across calls. That
+        costs one forward pass over each call's data; ``partial_fit_noise=False`` skips
+        it, and :meth:`fit_noise` then estimates the parameter exactly for the final
+        network in one streaming pass. ``early_stopping=True`` is not supported.
         """
         return self._fit(X, y, sample_weight, incremental=True)
+
+    def fit_noise(self, X, y, sample_weight=None):
+        """Re-estimate the fixed noise parameters (e.g. ``scale="mle"``) on (X, y).
+
+        The maximum-likelihood values for the network as it stands, from sufficient
+        statistics summed over row chunks in one pass: the exact estimate, over data
+        of any size, after streaming training with :meth:`partial_fit`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+            The estimator, with ``noise_`` updated.
+        """
+        return self._fit_noise(X, y, sample_weight)
 
     def _raw(self, X):
         return self._forward(self._validate_X(X))

@@ -1,10 +1,39 @@
-"""Utilities for people who write their own noise models.
+"""Utilities: the contract check of noise models, and the types a skops file holds.
 
 :func:`check_noise_model` is to a :class:`~skae.noise.NoiseModel` what scikit-learn's
 :func:`~sklearn.utils.estimator_checks.check_estimator` is to an estimator: one call
 that checks the whole contract, to run in the tests of a new noise model.
+
+:data:`SKOPS_TRUSTED_TYPES` lists the skae types that a fitted skae estimator saved
+with ``skops.io.dump`` contains, for ``skops.io.load(path, trusted=...)``. skops
+refuses to load a type it was not told to trust; pass this list only for files from a
+source you trust, as for any model file.
 """
 
-from .noise._check import check_noise_model
+import inspect
 
-__all__ = ["check_noise_model"]
+from . import noise as _noise
+from ._network import Network
+from ._optim import SGD, Adam
+from ._training import TrainingState
+from .autoencoder import AutoEncoder
+from .noise._check import check_noise_model
+from .regressor import MLPLikelihoodRegressor
+
+__all__ = ["check_noise_model", "SKOPS_TRUSTED_TYPES"]
+
+
+def _type_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _noise_model_types():
+    return [cls for cls in vars(_noise).values()
+            if inspect.isclass(cls) and issubclass(cls, _noise.NoiseModel)
+            and cls is not _noise.NoiseModel]
+
+
+SKOPS_TRUSTED_TYPES = sorted(
+    _type_name(cls) for cls in [AutoEncoder, MLPLikelihoodRegressor, Network,
+                                TrainingState, Adam, SGD, *_noise_model_types()]
+)
