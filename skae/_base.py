@@ -242,8 +242,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
         Adam keeps two vectors the size of the parameters (its moment estimates) and
         SGD one (its velocity); a pickle, joblib or skops file holds them so that
-        ``partial_fit`` and ``warm_start`` resume exactly. After this call a later
-        ``partial_fit`` or warm start begins with a fresh optimizer instead. The fitted
+        ``partial_fit`` resumes exactly. After this call a later ``partial_fit`` begins
+        with a fresh optimizer instead (as every ``fit`` does, warm-started or not). The fitted
         model predicts, transforms and scores exactly as before.
 
         Returns

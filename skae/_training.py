@@ -136,13 +136,20 @@ class TrainingState:
     @classmethod
     def start(cls, config, random_state):
         """The state of a fresh training run."""
-        state = cls(random_state=random_state)
-        if config.early_stopping and config.solver != "lbfgs":
-            state.early_stopping = True
-            state.validation_scores = []
-            state.best_validation_score = -np.inf
-            state.best_loss = None
-        return state
+        return cls(random_state=random_state).monitor(config)
+
+    def monitor(self, config):
+        """Set up what the loop tracks, validation scores or the training loss, for
+        ``config``; a warm start that switches early stopping on or off starts afresh."""
+        early_stopping = config.early_stopping and config.solver != "lbfgs"
+        if early_stopping and self.validation_scores is None:
+            self.validation_scores, self.best_validation_score = [], -np.inf
+            self.best_loss, self.no_improvement_count = None, 0
+        elif not early_stopping and self.best_loss is None:
+            self.validation_scores, self.best_validation_score = None, None
+            self.best_loss, self.no_improvement_count = np.inf, 0
+        self.early_stopping = early_stopping
+        return self
 
 
 def train(objective, data, config, state, incremental=False):
@@ -213,6 +220,7 @@ def fit_stochastic(objective, data, config, state, incremental=False):
     if incremental and config.early_stopping:
         raise ValueError("partial_fit does not support early_stopping=True; fit with "
                          "early_stopping=False, or use fit.")
+    state.monitor(config)
     if not incremental or state.optimizer is None:
         state.optimizer = make_optimizer(config, objective.theta.size, objective.theta.dtype)
     state.n_iter = 0

@@ -288,3 +288,15 @@ def test_early_stopping_holds_out_rows_by_index_without_copying_them():
         tracemalloc.stop()
     assert peak < 0.5 * X.nbytes  # a copy of the training rows alone would be 0.9 of it
     assert len(ae.validation_scores_) == 1 and np.isfinite(ae.validation_scores_[0])
+
+
+@pytest.mark.parametrize("first, second", [(False, True), (True, False)])
+def test_warm_start_may_switch_early_stopping(first, second):
+    X = _digits()
+    with warnings.catch_warnings():
+        _quiet()
+        ae = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), max_iter=3, warm_start=True,
+                         early_stopping=first, random_state=0).fit(X)
+        ae.set_params(early_stopping=second).fit(X)
+    assert (ae.validation_scores_ is not None) == second
+    assert (ae.best_loss_ is None) == second
