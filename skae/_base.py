@@ -13,7 +13,7 @@ from ._activations import ACTIVATIONS
 from ._network import Network
 from ._objective import Objective, row_chunks
 from ._training import Data, TrainingConfig, TrainingState, train
-from .noise import NOISE_MODELS, NoiseModel, resolve_noise
+from .noise import NOISE_MODELS, ColumnNoise, NoiseModel, resolve_noise
 
 
 class BaseLikelihoodNetwork(BaseEstimator):
@@ -119,8 +119,9 @@ class BaseLikelihoodNetwork(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True; fit with "
                              "early_stopping=False, or use fit.")
         warm = hasattr(self, "_network") and (incremental or self.warm_start)
+        target_names = self._target_names(X, y)
         X, Y = self._validate_fit_data(X, y, reset=not warm)
-        noise = resolve_noise(self.noise)
+        noise = self._positional(resolve_noise(self.noise), target_names)
         X, Y = self._validate_targets(noise, X, Y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -151,6 +152,18 @@ class BaseLikelihoodNetwork(BaseEstimator):
         self._check_finite_fit()
         self._set_fitted_attributes(targets.shape[1])
         return self
+
+    def _target_names(self, X, y):
+        """Names of the target columns (a DataFrame's), or None."""
+        return None
+
+    @staticmethod
+    def _positional(noise, target_names):
+        """The noise model with columns given by name resolved to positions, so that
+        the fitted ``noise_`` works on arrays."""
+        if isinstance(noise, ColumnNoise) and target_names is not None:
+            return noise.with_feature_names(target_names)
+        return noise
 
     def _validate_targets(self, noise, X, Y):
         """Check the targets against the noise model's support, chunk by chunk; values a

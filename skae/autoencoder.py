@@ -187,6 +187,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
     def _fitted_n_components(self):
         return self._network.layer_sizes[self._code_layer]
 
+    def _target_names(self, X, y):
+        columns = getattr(X, "columns", None)
+        return None if columns is None else [str(c) for c in columns]
+
     def _validate_fit_data(self, X, y, reset):
         dtype = [np.float64, np.float32] if reset else self._network.dtype
         X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=dtype)

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._base import BaseLikelihoodNetwork, _is_stochastic
 from ._training import Data
+from .noise import ColumnNoise
 
 
 class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
@@ -99,6 +100,10 @@ n_iter_, t_, n_layers_
     def _layers(self, n_features, n_raw):
         hidden = self._hidden_sizes()
         return [n_features, *hidden, n_raw], [self.activation] * len(hidden)
+
+    def _target_names(self, X, y):
+        columns = getattr(y, "columns", None)  # a DataFrame of targets
+        return None if columns is None else [str(c) for c in columns]
 
     def _validate_fit_data(self, X, y, reset):
         dtype = [np.float64, np.float32] if reset else self._network.dtype
@@ -212,6 +217,9 @@ n_iter_, t_, n_layers_
 
         Its methods (``mean``, ``std``, ``ppf``, ``cdf``, ``interval``, ``logpdf`` or
         ``logpmf``, ``rvs``) act elementwise, with shape (n_samples,) for one output.
+        With a :class:`~skae.noise.ColumnNoise`, one such distribution per block, in a
+        dict by block name; block ``b``'s covers the outputs
+        ``noise_.layout(n_outputs_)[b].columns``.
 
         Parameters
         ----------
@@ -219,14 +227,19 @@ n_iter_, t_, n_layers_
 
         Returns
         -------
-        dist : scipy.stats frozen distribution
+        dist : scipy.stats frozen distribution, or dict of them
         """
         raw = self._raw(X)
+        if isinstance(self.noise_, ColumnNoise):
+            return self.noise_.dist(raw)
         params = self.noise_.params(raw)
         return self.noise_._scipy({k: self._squeeze(np.array(v)) for k, v in params.items()})
 
     def predict_interval(self, X, coverage=0.9):
         """Central predictive interval holding ``coverage`` of the probability.
+
+        With a :class:`~skae.noise.ColumnNoise`, the outputs of blocks whose outcomes
+        are not ordered (categorical) get NaN bounds.
 
         Parameters
         ----------
@@ -239,17 +252,28 @@ n_iter_, t_, n_layers_
         """
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
-        dist = self.predict_dist(X)
-        if not hasattr(dist, "interval"):
-            raise ValueError(
-                f"{type(self.noise_).__name__} noise has no central interval: its outcomes "
-                "are not ordered. Use predict (the class probabilities), predict_params "
-                "or sample instead."
-            )
-        lower, upper = dist.interval(coverage)
+        if isinstance(self.noise_, ColumnNoise):
+            lower, upper = self.noise_.interval(self._raw(X), coverage)
+            if np.isnan(lower).all():
+                raise ValueError(self._no_interval_message())
+        else:
+            dist = self.predict_dist(X)
+            if not hasattr(dist, "interval"):
+                raise ValueError(self._no_interval_message())
+            lower, upper = dist.interval(coverage)
         # scipy computes in float64; return the dtype of the other predictions
         dtype = self._network.dtype
-        return lower.astype(dtype, copy=False), upper.astype(dtype, copy=False)
+        return (self._squeeze_any(lower).astype(dtype, copy=False),
+                self._squeeze_any(upper).astype(dtype, copy=False))
+
+    def _squeeze_any(self, a):
+        a = np.asarray(a)
+        return self._squeeze(a) if a.ndim == 2 else a
+
+    def _no_interval_message(self):
+        return (f"{type(self.noise_).__name__} noise has no central interval: its "
+                "outcomes are not ordered. Use predict (the class probabilities), "
+                "predict_params or sample instead.")
 
     def sample(self, X, n_samples=1, random_state=None):
         """Draw targets from the predictive distribution.

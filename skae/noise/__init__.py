@@ -18,16 +18,19 @@ noise model               link                negative log-likelihood          t
 ``Bernoulli()``           sigmoid             binary cross-entropy             [0, 1]
 ``Categorical()``         softmax             softmax cross-entropy            simplex rows
 ``Poisson()``             exp                 Poisson deviance / 2 (+ const)   >= 0
+``ColumnNoise(blocks)``   each block's own    sum of the blocks' NLLs          mixed
 ========================  ==================  ===============================  =============
 
 The modules split them by role: :mod:`._base` (the contract and the target checks),
-:mod:`._links`, :mod:`._location_scale` and :mod:`._canonical`.
+:mod:`._links`, :mod:`._location_scale`, :mod:`._canonical` and :mod:`._composite`
+(one model per group of columns).
 """
 
 from sklearn.base import clone
 
 from ._base import NoiseModel
 from ._canonical import Bernoulli, Categorical, Poisson
+from ._composite import ColumnNoise
 from ._location_scale import Gaussian, Laplace, LocationScale, LogNormal, StudentT
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "Bernoulli",
     "Categorical",
     "Poisson",
+    "ColumnNoise",
     "NOISE_MODELS",
     "resolve_noise",
 ]
