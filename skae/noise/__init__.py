@@ -18,6 +18,8 @@ noise model               link                negative log-likelihood          t
 ``Bernoulli()``           sigmoid             binary cross-entropy             [0, 1]
 ``Categorical()``         softmax             softmax cross-entropy            simplex rows
 ``Poisson()``             exp                 Poisson deviance / 2 (+ const)   >= 0
+``ContinuousBernoulli``   logit (natural)     normalised cross-entropy         [0, 1]
+``Ordinal(n_levels)``     cumulative logit    -log P(level)                    0..K-1
 ``ColumnNoise(blocks)``   each block's own    sum of the blocks' NLLs          mixed
 ========================  ==================  ===============================  =============
 
@@ -31,6 +33,8 @@ from sklearn.base import clone
 from ._base import NoiseModel
 from ._canonical import Bernoulli, Categorical, Poisson
 from ._composite import ColumnNoise
+from ._ordinal import Ordinal
+from ._unit_interval import ContinuousBernoulli
 from ._location_scale import Gaussian, Laplace, LocationScale, LogNormal, StudentT
 
 __all__ = [
@@ -43,6 +47,8 @@ __all__ = [
     "Bernoulli",
     "Categorical",
     "Poisson",
+    "ContinuousBernoulli",
+    "Ordinal",
     "ColumnNoise",
     "NOISE_MODELS",
     "resolve_noise",
@@ -56,6 +62,7 @@ NOISE_MODELS = {
     "bernoulli": Bernoulli,
     "categorical": Categorical,
     "poisson": Poisson,
+    "continuous_bernoulli": ContinuousBernoulli,
 }
 
 

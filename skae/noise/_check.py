@@ -40,6 +40,7 @@ _OUTSIDE_SUPPORT = {
     "nonnegative": [-1.0],
     "positive": [0.0, -1.0],
     "simplex": [(0.5, 0.7)],  # a row, completed with zeros
+    "ordinal": [-1.0, 0.5, 1000.0],  # below, between and above the levels
 }
 
 
