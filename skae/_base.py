@@ -56,6 +56,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     # One ML scale shared by all target columns (autoencoder, like PCA) or one per column.
     _pooled_scale = False
+    # Whether X may hold NaN (missing entries) at fit and inference.
+    _allow_nan_input = False
 
     def __init__(self, hidden_layer_sizes, activation, noise, solver, alpha, batch_size,
                  learning_rate, learning_rate_init, power_t, max_iter, shuffle,
@@ -112,7 +114,12 @@ class BaseLikelihoodNetwork(BaseEstimator):
         )
 
     def _make_objective(self, network, noise):
-        return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale)
+        return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale,
+                         input_transform=self._input_transform())
+
+    def _input_transform(self):
+        """What the network sees of X (``Objective``'s ``input_transform``); None: X."""
+        return None
 
     def _fit(self, X, y, sample_weight, incremental):
         if incremental and self.early_stopping:
@@ -128,6 +135,9 @@ class BaseLikelihoodNetwork(BaseEstimator):
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         targets = X if Y is None else Y
+        mask = observed_mask(targets)
+        if mask is not None and not mask.any():
+            raise ValueError("Every target entry is missing (NaN): there is nothing to fit.")
         layers = self._layers(X.shape[1], noise.n_raw(targets.shape[1]))
         config = self._training_config()
         if warm:
@@ -137,12 +147,13 @@ class BaseLikelihoodNetwork(BaseEstimator):
             # warm starts) shuffle differently rather than replaying the first epoch
             random_state = check_random_state(self.random_state)
             self._network = Network(*layers, X.dtype)
+            head = _head(targets if mask is None else _filled(noise, targets, mask))
             self._network.initialize(random_state,
-                                     noise.initial_raw(_head(targets), _head(sample_weight)))
+                                     noise.initial_raw(head, _head(sample_weight)))
             self._training_state = TrainingState.start(config, random_state)
 
         objective = self._make_objective(self._network, noise)
-        data = Data(X, Y, sample_weight)
+        data = Data(X, Y, sample_weight, mask)
         try:
             self._training_state = train(objective, data, config, self._training_state,
                                          incremental)
@@ -167,11 +178,12 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     def _validate_targets(self, noise, X, Y):
         """Check the targets against the noise model's support, chunk by chunk; values a
-        few ulps outside a closed bound are clipped onto it (in a copy)."""
+        few ulps outside a closed bound are clipped onto it (in a copy). NaN marks a
+        missing entry, masked out of the likelihood."""
         targets = X if Y is None else Y
         for rows, chunk in row_chunks(targets, targets.shape[1]):
-            if noise.validate_target(chunk) is not chunk:
-                clipped = noise.validate_target(_dense(targets))
+            if noise.validate_target(chunk, allow_missing=True) is not chunk:
+                clipped = noise.validate_target(_dense(targets), allow_missing=True)
                 return (clipped, None) if Y is None else (X, clipped)
         return X, Y
 
@@ -232,7 +244,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
         """X for prediction: fitted model, same features, the network's dtype."""
         check_is_fitted(self)
         return validate_data(self, X, reset=False, accept_sparse="csr",
-                             dtype=self._network.dtype)
+                             dtype=self._network.dtype,
+                             ensure_all_finite="allow-nan" if self._allow_nan_input else True)
 
     def _fitted_objective(self):
         return self._make_objective(self._network, self.noise_)
@@ -274,6 +287,36 @@ def _is_stochastic(est):
 
 def _dense(a):
     return a.toarray() if sp.issparse(a) else a
+
+
+def observed_mask(targets):
+    """True where a target entry is observed (not NaN); None when all are.
+
+    Raises
+    ------
+    ValueError
+        For NaN in a sparse matrix, whose missing entries would be ambiguous with
+        its implicit zeros.
+    """
+    if sp.issparse(targets):
+        if np.isnan(targets.data).any():
+            raise ValueError("Sparse input contains NaN; missing values are supported in "
+                             "dense arrays only. Convert with .toarray().")
+        return None
+    if not np.issubdtype(targets.dtype, np.floating):
+        return None
+    missing = np.isnan(targets)
+    return ~missing if missing.any() else None
+
+
+def _filled(noise, targets, mask):
+    """Targets with missing entries at their column's observed mean (or, in a column
+    with none observed, at a value inside the noise model's support): enough to start
+    the output biases from."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.nansum(np.where(mask, targets, 0), axis=0) / mask.sum(axis=0)
+    filled = np.where(mask, targets, means.astype(targets.dtype))
+    return noise._fill(filled, np.isnan(filled))
 
 
 def _head(a, n=10_000):

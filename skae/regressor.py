@@ -7,7 +7,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, validate_data
 
-from ._base import BaseLikelihoodNetwork, _is_stochastic
+from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
 from ._training import Data
 from .noise import ColumnNoise
 
@@ -141,7 +141,8 @@ n_iter_, t_, n_layers_
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets, in the noise model's support.
+            Targets, in the noise model's support. NaN marks a missing target entry:
+            it has no likelihood term in training, validation or the fitted scales.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights; integer weights act as repeated rows.
 
@@ -307,18 +308,20 @@ n_iter_, t_, n_layers_
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
-            Exact, with normalising constants; ``-inf`` for a sample whose target lies
-            outside the noise model's support (it has likelihood zero).
+            Exact, with normalising constants, of the observed (non-NaN) targets;
+            ``-inf`` for a sample whose target lies outside the noise model's support
+            (it has likelihood zero).
         """
         X = self._validate_X(X)
-        y = check_array(y, ensure_2d=False, dtype=X.dtype, input_name="y")
+        y = check_array(y, ensure_2d=False, dtype=X.dtype, input_name="y",
+                        ensure_all_finite="allow-nan")
         Y = self._targets_2d(y, X.dtype)
         if Y.shape != (X.shape[0], self.n_outputs_):
             raise ValueError(
                 f"y has shape {np.shape(y)}; expected {X.shape[0]} rows and "
                 f"{self.n_outputs_} output(s)."
             )
-        return self._fitted_objective().log_likelihood(Data(X, Y))
+        return self._fitted_objective().log_likelihood(Data(X, Y, mask=observed_mask(Y)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

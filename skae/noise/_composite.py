@@ -317,6 +317,12 @@ class ColumnNoise(_BaseComposition, NoiseModel):
                 checked[:, block.columns] = valid
         return checked
 
+    def _fill(self, y, where):
+        filled = np.array(y, copy=True)
+        for b in self._target_layout(y):
+            filled[:, b.columns] = b.model._fill(y[:, b.columns], where[:, b.columns])
+        return filled
+
     # --------------------------------------------------------- the likelihood
     def nll_terms(self, y, raw):
         y, raw = np.asarray(y), np.asarray(raw)
