@@ -14,7 +14,7 @@ from ._network import Network
 from ._objective import Objective, row_chunks
 from ._threads import blas_threads, largest_product
 from ._training import Data, TrainingConfig, TrainingState, train
-from .noise import NOISE_MODELS, NoiseModel, resolve_noise
+from .noise import NOISE_MODELS, ColumnNoise, NoiseModel, resolve_noise
 
 
 class BaseLikelihoodNetwork(BaseEstimator):
@@ -59,6 +59,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     # One ML scale shared by all target columns (autoencoder, like PCA) or one per column.
     _pooled_scale = False
+    # Whether X may hold NaN (missing entries) at fit and inference.
+    _allow_nan_input = False
 
     def __init__(self, hidden_layer_sizes, activation, noise, solver, alpha, batch_size,
                  learning_rate, learning_rate_init, power_t, max_iter, shuffle,
@@ -117,21 +119,31 @@ class BaseLikelihoodNetwork(BaseEstimator):
         )
 
     def _make_objective(self, network, noise):
-        return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale)
+        return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale,
+                         input_transform=self._input_transform())
+
+    def _input_transform(self):
+        """What the network sees of X (``Objective``'s ``input_transform``); None: X."""
+        return None
 
     def _fit(self, X, y, sample_weight, incremental):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; fit with "
                              "early_stopping=False, or use fit.")
         warm = hasattr(self, "_network") and (incremental or self.warm_start)
+        target_names = self._target_names(X, y)
         X, Y = self._validate_fit_data(X, y, reset=not warm)
-        noise = resolve_noise(self.noise)
+        noise = self._positional(resolve_noise(self.noise), target_names)
+        self._noise_model = noise  # unfitted and positional: what fit_noise starts from
         X, Y = self._validate_targets(noise, X, Y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         targets = X if Y is None else Y
+        mask = observed_mask(targets)
+        if mask is not None and not mask.any():
+            raise ValueError("Every target entry is missing (NaN): there is nothing to fit.")
         layers = self._layers(X.shape[1], noise.n_raw(targets.shape[1]))
         config = self._training_config()
         if warm:
@@ -141,12 +153,13 @@ class BaseLikelihoodNetwork(BaseEstimator):
             # warm starts) shuffle differently rather than replaying the first epoch
             random_state = check_random_state(self.random_state)
             self._network = Network(*layers, X.dtype)
+            head = _head(targets if mask is None else _filled(noise, targets, mask))
             self._network.initialize(random_state,
-                                     noise.initial_raw(_head(targets), _head(sample_weight)))
+                                     noise.initial_raw(head, _head(sample_weight)))
             self._training_state = TrainingState.start(config, random_state)
 
         objective = self._make_objective(self._network, noise)
-        data = Data(X, Y, sample_weight)
+        data = Data(X, Y, sample_weight, mask)
         # the rows of a training batch set the thread count of every later pass too
         self._batch_rows = (X.shape[0] if self.solver == "lbfgs"
                             else _batch_rows(self.batch_size, X.shape[0]))
@@ -189,20 +202,34 @@ class BaseLikelihoodNetwork(BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-        objective = self._make_objective(self._network, resolve_noise(self.noise))
+        objective = self._make_objective(self._network, self._noise_model)
+        mask = observed_mask(X if Y is None else Y)
         with self._blas_threads():
-            self._noise_statistics = objective.fixed_statistics(Data(X, Y, sample_weight))
+            self._noise_statistics = objective.fixed_statistics(Data(X, Y, sample_weight, mask))
             self.noise_ = objective.noise_from_statistics(self._noise_statistics)
         self._check_finite_fit()
         return self
 
+    def _target_names(self, X, y):
+        """Names of the target columns (a DataFrame's), or None."""
+        return None
+
+    @staticmethod
+    def _positional(noise, target_names):
+        """The noise model with columns given by name resolved to positions, so that
+        the fitted ``noise_`` works on arrays."""
+        if isinstance(noise, ColumnNoise) and target_names is not None:
+            return noise.with_feature_names(target_names)
+        return noise
+
     def _validate_targets(self, noise, X, Y):
         """Check the targets against the noise model's support, chunk by chunk; values a
-        few ulps outside a closed bound are clipped onto it (in a copy)."""
+        few ulps outside a closed bound are clipped onto it (in a copy). NaN marks a
+        missing entry, masked out of the likelihood."""
         targets = X if Y is None else Y
         for rows, chunk in row_chunks(targets, targets.shape[1]):
-            if noise.validate_target(chunk) is not chunk:
-                clipped = noise.validate_target(_dense(targets))
+            if noise.validate_target(chunk, allow_missing=True) is not chunk:
+                clipped = noise.validate_target(_dense(targets), allow_missing=True)
                 return (clipped, None) if Y is None else (X, clipped)
         return X, Y
 
@@ -285,7 +312,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
         check_is_fitted(self)
         dtype = self._network.dtype
         other = np.float32 if dtype == np.float64 else np.float64
-        return validate_data(self, X, reset=False, accept_sparse="csr", dtype=[dtype, other])
+        return validate_data(self, X, reset=False, accept_sparse="csr", dtype=[dtype, other],
+                             ensure_all_finite="allow-nan" if self._allow_nan_input else True)
 
     def _fitted_objective(self):
         return self._make_objective(self._network, self.noise_)
@@ -343,6 +371,39 @@ def _batch_rows(batch_size, n_samples):
 
 def _dense(a):
     return a.toarray() if sp.issparse(a) else a
+
+
+def observed_mask(targets):
+    """True where a target entry is observed (not NaN); None when all are.
+
+    Raises
+    ------
+    ValueError
+        For NaN in a sparse matrix, whose missing entries would be ambiguous with
+        its implicit zeros.
+    """
+    if sp.issparse(targets):
+        if np.isnan(targets.data).any():
+            raise ValueError("Sparse input contains NaN; missing values are supported in "
+                             "dense arrays only. Convert with .toarray().")
+        return None
+    if not np.issubdtype(targets.dtype, np.floating):
+        return None
+    # one pass with no mask for data without missing entries: NaN propagates through a
+    # sum (the data are checked finite otherwise)
+    if not np.isnan(np.sum(targets)):
+        return None
+    return ~np.isnan(targets)
+
+
+def _filled(noise, targets, mask):
+    """Targets with missing entries at their column's observed mean (or, in a column
+    with none observed, at a value inside the noise model's support): enough to start
+    the output biases from."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.nansum(np.where(mask, targets, 0), axis=0) / mask.sum(axis=0)
+    filled = np.where(mask, targets, means.astype(targets.dtype))
+    return noise._fill(filled, np.isnan(filled))
 
 
 def _head(a, n=10_000):

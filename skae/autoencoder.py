@@ -9,7 +9,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BaseLikelihoodNetwork, _is_stochastic
+from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
+from ._missing import FillMissing
 from ._training import Data
 
 
@@ -158,6 +159,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         "n_components": [Interval(Integral, 1, None, closed="left")],
     }
     _pooled_scale = True
+    _allow_nan_input = True
 
     def __init__(self, n_components=2, *, hidden_layer_sizes=(100,), activation="relu",
                  noise="gaussian", solver="adam", alpha=0.0001, batch_size="auto",
@@ -182,7 +184,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
 
     def _layers(self, n_features, n_raw):
         hidden = self._hidden_sizes()
-        sizes = [n_features, *hidden, self.n_components, *hidden[::-1], n_raw]
+        sizes = [self._input_fill.n_outputs(n_features), *hidden, self.n_components, *hidden[::-1], n_raw]
         activations = [self.activation] * len(hidden) + ["identity"] + (
             [self.activation] * len(hidden))
         return sizes, activations
@@ -198,10 +200,21 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
     def _fitted_n_components(self):
         return self._network.layer_sizes[self._code_layer]
 
+    def _target_names(self, X, y):
+        columns = getattr(X, "columns", None)
+        return None if columns is None else [str(c) for c in columns]
+
     def _validate_fit_data(self, X, y, reset):
         dtype = [np.float64, np.float32] if reset else self._network.dtype
-        X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=dtype)
+        X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=dtype,
+                          ensure_all_finite="allow-nan")
+        if reset:
+            self._input_fill = FillMissing.fit(X)
         return X, None
+
+    def _input_transform(self):
+        # NaN (missing) inputs filled, with their indicators if fit saw any
+        return self._input_fill
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
@@ -211,7 +224,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; must lie in the noise model's support (e.g. [0, 1] for
-            Bernoulli).
+            Bernoulli). NaN marks a missing entry (dense X only): it has no likelihood
+            term in training, validation or the fitted scale, and the encoder sees it
+            filled with its column's training mean beside a missingness indicator
+            (the network's input is then twice as wide).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -283,7 +299,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data to encode.
+            Data to encode; NaN entries are filled as in :meth:`fit`.
 
         Returns
         -------
@@ -322,7 +338,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         """Log-likelihood of each sample under its own decoded distribution.
 
         ``log p(x_i | omega = g(f(x_i)))``, exact, with normalising constants: the
-        likelihood of ``x_i`` under the distribution decoded from its own code. Higher
+        likelihood of ``x_i`` under the distribution decoded from its own code. For a
+        row with missing (NaN) entries it is the exact likelihood of its observed
+        entries: the decoded distribution factorises over columns given the code, so
+        the missing ones integrate out. Higher
         is better; low values flag anomalies. A sample with a feature outside the noise
         model's support (e.g. above 1 under Bernoulli noise) has likelihood zero and
         scores ``-inf``.
@@ -343,7 +362,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        return self._log_likelihood(Data(self._validate_X(X)))
+        X = self._validate_X(X)
+        return self._log_likelihood(Data(X, mask=observed_mask(X)))
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` (higher is better).
@@ -373,4 +393,5 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         tags.target_tags.required = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.positive_only = self._noise_support() != "real"
+        tags.input_tags.allow_nan = True
         return tags

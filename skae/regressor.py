@@ -7,8 +7,9 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, validate_data
 
-from ._base import BaseLikelihoodNetwork, _is_stochastic
+from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
 from ._training import Data
+from .noise import ColumnNoise
 
 
 class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
@@ -107,6 +108,10 @@ n_iter_, t_, n_layers_
         hidden = self._hidden_sizes()
         return [n_features, *hidden, n_raw], [self.activation] * len(hidden)
 
+    def _target_names(self, X, y):
+        columns = getattr(y, "columns", None)  # a DataFrame of targets
+        return None if columns is None else [str(c) for c in columns]
+
     def _validate_fit_data(self, X, y, reset):
         dtype = [np.float64, np.float32] if reset else self._network.dtype
         # y is not checked for NaN or infinity here: the noise model rejects them with
@@ -143,7 +148,8 @@ n_iter_, t_, n_layers_
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets, in the noise model's support.
+            Targets, in the noise model's support. NaN marks a missing target entry:
+            it has no likelihood term in training, validation or the fitted scales.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights; integer weights act as repeated rows.
 
@@ -242,6 +248,9 @@ n_iter_, t_, n_layers_
 
         Its methods (``mean``, ``std``, ``ppf``, ``cdf``, ``interval``, ``logpdf`` or
         ``logpmf``, ``rvs``) act elementwise, with shape (n_samples,) for one output.
+        With a :class:`~skae.noise.ColumnNoise`, one such distribution per block, in a
+        dict by block name; block ``b``'s covers the outputs
+        ``noise_.layout(n_outputs_)[b].columns``.
 
         Parameters
         ----------
@@ -249,14 +258,19 @@ n_iter_, t_, n_layers_
 
         Returns
         -------
-        dist : scipy.stats frozen distribution
+        dist : scipy.stats frozen distribution, or dict of them
         """
         raw = self._raw(X)
+        if isinstance(self.noise_, ColumnNoise):
+            return self.noise_.dist(raw)
         params = self.noise_.params(raw)
         return self.noise_._scipy({k: self._squeeze(np.array(v)) for k, v in params.items()})
 
     def predict_interval(self, X, coverage=0.9):
         """Central predictive interval holding ``coverage`` of the probability.
+
+        With a :class:`~skae.noise.ColumnNoise`, the outputs of blocks whose outcomes
+        are not ordered (categorical) get NaN bounds.
 
         Parameters
         ----------
@@ -269,17 +283,28 @@ n_iter_, t_, n_layers_
         """
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
-        dist = self.predict_dist(X)
-        if not hasattr(dist, "interval"):
-            raise ValueError(
-                f"{type(self.noise_).__name__} noise has no central interval: its outcomes "
-                "are not ordered. Use predict (the class probabilities), predict_params "
-                "or sample instead."
-            )
-        lower, upper = dist.interval(coverage)
+        if isinstance(self.noise_, ColumnNoise):
+            lower, upper = self.noise_.interval(self._raw(X), coverage)
+            if np.isnan(lower).all():
+                raise ValueError(self._no_interval_message())
+        else:
+            dist = self.predict_dist(X)
+            if not hasattr(dist, "interval"):
+                raise ValueError(self._no_interval_message())
+            lower, upper = dist.interval(coverage)
         # scipy computes in float64; return the dtype of the other predictions
         dtype = self._network.dtype
-        return lower.astype(dtype, copy=False), upper.astype(dtype, copy=False)
+        return (self._squeeze_any(lower).astype(dtype, copy=False),
+                self._squeeze_any(upper).astype(dtype, copy=False))
+
+    def _squeeze_any(self, a):
+        a = np.asarray(a)
+        return self._squeeze(a) if a.ndim == 2 else a
+
+    def _no_interval_message(self):
+        return (f"{type(self.noise_).__name__} noise has no central interval: its "
+                "outcomes are not ordered. Use predict (the class probabilities), "
+                "predict_params or sample instead.")
 
     def sample(self, X, n_samples=1, random_state=None):
         """Draw targets from the predictive distribution.
@@ -313,19 +338,21 @@ n_iter_, t_, n_layers_
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
-            Exact, with normalising constants; ``-inf`` for a sample whose target lies
-            outside the noise model's support (it has likelihood zero).
+            Exact, with normalising constants, of the observed (non-NaN) targets;
+            ``-inf`` for a sample whose target lies outside the noise model's support
+            (it has likelihood zero).
         """
         X = self._validate_X(X)
         dtype = self._network.dtype
-        y = check_array(y, ensure_2d=False, dtype=dtype, input_name="y")
+        y = check_array(y, ensure_2d=False, dtype=dtype, input_name="y",
+                        ensure_all_finite="allow-nan")
         Y = self._targets_2d(y, dtype)
         if Y.shape != (X.shape[0], self.n_outputs_):
             raise ValueError(
                 f"y has shape {np.shape(y)}; expected {X.shape[0]} rows and "
                 f"{self.n_outputs_} output(s)."
             )
-        return self._log_likelihood(Data(X, Y))
+        return self._log_likelihood(Data(X, Y, mask=observed_mask(Y)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

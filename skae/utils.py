@@ -13,6 +13,7 @@ source you trust, as for any model file.
 import inspect
 
 from . import noise as _noise
+from ._missing import FillMissing
 from ._network import Network
 from ._optim import SGD, Adam
 from ._training import TrainingState
@@ -35,5 +36,5 @@ def _noise_model_types():
 
 SKOPS_TRUSTED_TYPES = sorted(
     _type_name(cls) for cls in [AutoEncoder, MLPLikelihoodRegressor, Network,
-                                TrainingState, Adam, SGD, *_noise_model_types()]
+                                TrainingState, Adam, SGD, FillMissing, *_noise_model_types()]
 )

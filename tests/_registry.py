@@ -7,8 +7,8 @@ A new noise model, or a new option of one, is added here once; the contract chec
 
 import numpy as np
 
-from skae.noise import (Bernoulli, Categorical, Gaussian, Laplace, LogNormal, Poisson,
-                        StudentT)
+from skae.noise import (Bernoulli, Categorical, ColumnNoise, ContinuousBernoulli, Gaussian,
+                        Laplace, LogNormal, Ordinal, Poisson, StudentT)
 
 # Target columns of the generic tests' data; a scale given per target has this length.
 N_TARGETS = 4
@@ -33,6 +33,20 @@ NOISE_MODELS = [
     Bernoulli(),
     Categorical(),
     Poisson(),
+    ContinuousBernoulli(),
+    Ordinal(n_levels=2),
+    Ordinal(n_levels=5),
+    # a mixed table: an amount, a flag and one categorical variable over two columns
+    ColumnNoise([("num", Gaussian(), [0]), ("flag", Bernoulli(), [1]),
+                 ("cat", Categorical(), [2, 3])]),
+    # blocks out of column order, a slice, learned and fixed scales side by side
+    ColumnNoise([("counts", Poisson(), slice(0, 2)),
+                 ("amount", LogNormal(scale="learned"), [3]),
+                 ("spread", Laplace(), np.array([False, False, True, False]))]),
+    ColumnNoise([("pair", Gaussian(scale=np.array([0.5, 2.0])), [3, 0]),
+                 ("rest", Gaussian(), [1, 2])]),
+    ColumnNoise([("levels", Ordinal(n_levels=4), [0, 2]),
+                 ("grey", ContinuousBernoulli(), [1, 3])]),
 ]
 
 

@@ -239,11 +239,11 @@ def test_divergence_stops_with_finite_parameters():
 
 
 # ------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_non_finite_input_is_rejected(value):
+def test_infinite_input_is_rejected():
+    # NaN is a missing entry (tests/test_missing.py); infinity is an error
     X = np.ones((10, 3))
-    X[2, 1] = value
-    with pytest.raises(ValueError, match="NaN|infinity"):
+    X[2, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
         AutoEncoder().fit(X)
 
 

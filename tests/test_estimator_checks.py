@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import AutoEncoder, MLPLikelihoodRegressor
+from skae import AutoEncoder, AutoEncoderImputer, MLPLikelihoodRegressor
 from skae.noise import Gaussian, Laplace, StudentT
 
 # Small networks and few epochs keep the ~50 checks per estimator fast; the checks
@@ -22,6 +22,7 @@ ESTIMATORS = [
     MLPLikelihoodRegressor(noise=StudentT(), **_FAST_REG),
     MLPLikelihoodRegressor(noise="poisson", **_FAST_REG),
     MLPLikelihoodRegressor(noise="gaussian", solver="lbfgs", **_FAST_REG),
+    AutoEncoderImputer(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
 ]
 
 

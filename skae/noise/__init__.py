@@ -18,16 +18,23 @@ noise model               link                negative log-likelihood          t
 ``Bernoulli()``           sigmoid             binary cross-entropy             [0, 1]
 ``Categorical()``         softmax             softmax cross-entropy            simplex rows
 ``Poisson()``             exp                 Poisson deviance / 2 (+ const)   >= 0
+``ContinuousBernoulli``   logit (natural)     normalised cross-entropy         [0, 1]
+``Ordinal(n_levels)``     cumulative logit    -log P(level)                    0..K-1
+``ColumnNoise(blocks)``   each block's own    sum of the blocks' NLLs          mixed
 ========================  ==================  ===============================  =============
 
 The modules split them by role: :mod:`._base` (the contract and the target checks),
-:mod:`._links`, :mod:`._location_scale` and :mod:`._canonical`.
+:mod:`._links`, :mod:`._location_scale`, :mod:`._canonical` and :mod:`._composite`
+(one model per group of columns).
 """
 
 from sklearn.base import clone
 
 from ._base import NoiseModel
 from ._canonical import Bernoulli, Categorical, Poisson
+from ._composite import ColumnNoise
+from ._ordinal import Ordinal
+from ._unit_interval import ContinuousBernoulli
 from ._location_scale import Gaussian, Laplace, LocationScale, LogNormal, StudentT
 
 __all__ = [
@@ -40,6 +47,9 @@ __all__ = [
     "Bernoulli",
     "Categorical",
     "Poisson",
+    "ContinuousBernoulli",
+    "Ordinal",
+    "ColumnNoise",
     "NOISE_MODELS",
     "resolve_noise",
 ]
@@ -52,6 +62,7 @@ NOISE_MODELS = {
     "bernoulli": Bernoulli,
     "categorical": Categorical,
     "poisson": Poisson,
+    "continuous_bernoulli": ContinuousBernoulli,
 }
 
 

@@ -12,6 +12,7 @@ _SUPPORT_NAMES = {
     "nonnegative": "non-negative targets",
     "positive": "strictly positive targets",
     "simplex": "rows of probabilities that sum to 1 (one-hot or soft labels)",
+    "ordinal": "integer levels 0, 1, ..., n_levels - 1",
 }
 
 

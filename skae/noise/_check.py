@@ -13,6 +13,7 @@ knowing its support.
 
 import functools
 import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
@@ -39,6 +40,7 @@ _OUTSIDE_SUPPORT = {
     "nonnegative": [-1.0],
     "positive": [0.0, -1.0],
     "simplex": [(0.5, 0.7)],  # a row, completed with zeros
+    "ordinal": [-1.0, 0.5, 1000.0],  # below, between and above the levels
 }
 
 
@@ -147,9 +149,33 @@ def _garbage(rng, shape):
     return rng.choice([-1e3, 1e3 + 0.5, -0.25], size=shape)
 
 
+def _blocks(model, n_targets):
+    """``(model, columns, raw columns, terms)`` of each block of a composite model
+    (one that has ``layout``, as :class:`~skae.noise.ColumnNoise`), or the model
+    itself as one block over everything. Checks of entries and terms run block by
+    block, each against its own model's conventions."""
+    layout = getattr(model, "layout", None)
+    if layout is None:
+        return [(model, np.arange(n_targets), np.arange(model.n_raw(n_targets)),
+                 np.arange(model.n_terms(n_targets)))]
+    return [(b.model, np.arange(n_targets)[b.columns],
+             np.arange(model.n_raw(n_targets))[b.raw],
+             np.arange(model.n_terms(n_targets))[b.terms])
+            for b in layout(n_targets)]
+
+
 def _observed_terms(model, mask):
     """Which likelihood terms are observed: one term per entry, or one per row whose
-    every entry must be observed (a categorical variable spread over the columns)."""
+    every entry must be observed (a categorical variable spread over the columns);
+    a composite model's blocks side by side."""
+    n_targets = mask.shape[1]
+    observed = np.empty((mask.shape[0], model.n_terms(n_targets)), dtype=bool)
+    for block, columns, _, terms in _blocks(model, n_targets):
+        observed[:, terms] = _block_observed_terms(block, mask[:, columns])
+    return observed
+
+
+def _block_observed_terms(model, mask):
     n_targets = mask.shape[1]
     n_terms = model.n_terms(n_targets)
     if n_terms == n_targets:
@@ -162,15 +188,29 @@ def _observed_terms(model, mask):
     )
 
 
+def _observed_columns(model, mask):
+    """Whether the term of each entry is observed, shape of ``mask``."""
+    observed = np.empty_like(mask)
+    for block, columns, _, _ in _blocks(model, mask.shape[1]):
+        observed[:, columns] = np.broadcast_to(
+            _block_observed_terms(block, mask[:, columns]), (mask.shape[0], columns.size))
+    return observed
+
+
 def _observed_raw(model, mask):
     """Which raw columns carry an observed term: raw column ``k * d + j`` belongs to
-    target ``j``, unless one term covers the whole row."""
+    target ``j``, unless one term covers the whole row (block by block)."""
     n_targets = mask.shape[1]
-    n_raw = model.n_raw(n_targets)
-    terms = _observed_terms(model, mask)
-    if terms.shape[1] == 1:
-        return np.broadcast_to(terms, (mask.shape[0], n_raw))
-    return np.tile(mask, (1, n_raw // n_targets))
+    observed = np.empty((mask.shape[0], model.n_raw(n_targets)), dtype=bool)
+    for block, columns, raw_columns, _ in _blocks(model, n_targets):
+        block_mask = mask[:, columns]
+        terms = _block_observed_terms(block, block_mask)
+        if terms.shape[1] == 1:
+            observed[:, raw_columns] = terms
+        else:
+            observed[:, raw_columns] = np.tile(block_mask,
+                                               (1, raw_columns.size // columns.size))
+    return observed
 
 
 def _fail_at(message, name, index, actual, desired, n_bad, n_total):
@@ -181,16 +221,18 @@ def _fail_at(message, name, index, actual, desired, n_bad, n_total):
     )
 
 
-def _assert_close(actual, desired, message, *, name, rtol=_RTOL, atol=_RTOL):
+def _assert_close(actual, desired, message, *, name, rtol=_RTOL, atol=_RTOL,
+                  equal_nan=False):
     """Like ``assert_allclose``, with ``atol`` relative to the largest finite
-    ``|desired|`` (at least 1), and a message that names the worst entry."""
+    ``|desired|`` (at least 1), and a message that names the worst entry.
+    ``equal_nan`` accepts NaN where both have it (a parameter a column lacks)."""
     actual = np.asarray(actual, dtype=np.float64)
     desired = np.asarray(desired, dtype=np.float64)
     if actual.shape != desired.shape:
         raise AssertionError(f"{message}: shape {actual.shape} vs {desired.shape}.")
     finite = np.abs(desired[np.isfinite(desired)])
     atol = atol * max(1.0, finite.max(initial=0.0))
-    close = np.isclose(actual, desired, rtol=rtol, atol=atol)
+    close = np.isclose(actual, desired, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if close.all():
         return
     with np.errstate(invalid="ignore"):
@@ -229,14 +271,34 @@ def _log_density(frozen, y):
 
 
 def _scipy_log_likelihood(model, y, raw):
-    """Per-row log-likelihood of ``y`` under ``model.dist(raw)``."""
+    """Per-row log-likelihood of ``y`` under ``model.dist(raw)``; a composite model's
+    ``dist`` gives one frozen distribution per block, each scored on its columns."""
+    frozen = model.dist(raw)
+    if not isinstance(frozen, dict):
+        return _frozen_log_likelihood(model, frozen, y, raw)
+    total = 0
+    for (block, columns, raw_columns, _), block_frozen in zip(
+            _blocks(model, y.shape[1]), frozen.values()):
+        total = total + _frozen_log_likelihood(block, block_frozen, y[:, columns],
+                                               raw[:, raw_columns])
+    return total
+
+
+def _frozen_log_likelihood(model, frozen, y, raw):
     n_samples, n_targets = y.shape
     if model.n_terms(n_targets) == n_targets:  # independent entries
-        return np.sum(_log_density(model.dist(raw), y), axis=1)
+        return np.sum(_log_density(frozen, y), axis=1)
     # A multivariate distribution per row (a multinomial with one trial), evaluated
     # row by row with that row's parameters.
     return np.array([np.sum(_log_density(model.dist(raw[i : i + 1]), y[i]))
                      for i in range(n_samples)])
+
+
+def _frozen_means(frozen):
+    """The mean of a frozen distribution, or of each of a composite's."""
+    if isinstance(frozen, dict):
+        return [np.asarray(f.mean(), dtype=np.float64) for f in frozen.values()]
+    return [np.asarray(frozen.mean(), dtype=np.float64)]
 
 
 def _same_value(a, b):
@@ -244,6 +306,9 @@ def _same_value(a, b):
         return np.shape(a) == np.shape(b) and np.array_equal(a, b)
     if isinstance(a, BaseEstimator) and isinstance(b, BaseEstimator):
         return type(a) is type(b) and _same_params(a.get_params(), b.get_params())
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        # a composite's blocks: (name, model, columns) tuples
+        return len(a) == len(b) and all(_same_value(x, z) for x, z in zip(a, b))
     try:
         return bool(a == b)
     except (TypeError, ValueError):
@@ -265,9 +330,15 @@ def _assert_same_params(actual, desired, what):
 
 
 def _fitted_parameters(model, fitted):
-    """The parameters that ``fit_fixed`` changed, by name."""
+    """The numeric parameters that ``fit_fixed`` changed, by name (a composite's
+    nested ones as ``block__param``, not the blocks that hold them)."""
     before, after = model.get_params(), fitted.get_params()
-    return {k: v for k, v in after.items() if not _same_value(v, before.get(k))}
+    return {k: v for k, v in after.items()
+            if _is_number(v) and not _same_value(v, before.get(k))}
+
+
+def _is_number(value):
+    return (isinstance(value, (Real, np.ndarray)) and not isinstance(value, bool))
 
 
 def _nudged(fitted, changed, factor):
@@ -295,6 +366,17 @@ def _assert_maximises_likelihood(model, fitted, total_nll, what):
 def _column(value, j, n_targets):
     """Column ``j`` of a parameter given per target column (or shared by all)."""
     return np.broadcast_to(np.asarray(value, dtype=np.float64), (n_targets,))[j]
+
+
+def _parameter_columns(model, name, n_targets):
+    """The target columns a parameter belongs to: a composite's ``block__param``
+    those of its block, any other all of them."""
+    if getattr(model, "layout", None) is not None and "__" in name:
+        block_name = name.split("__", 1)[0]
+        for block in model.layout(n_targets):
+            if block.name == block_name:
+                return np.arange(n_targets)[block.columns]
+    return np.arange(n_targets)
 
 
 # ----------------------------------------------------------------------- checks
@@ -425,11 +507,13 @@ def check_float32(model, rng, *, n_samples, n_targets):
         if single.dtype != np.float32:
             raise AssertionError(f"{what} is {single.dtype} for float32 y and raw.")
         _assert_close(single, compute(y64, raw64), f"{what} in float32 differs from "
-                      "float64", name="result", rtol=_FLOAT32_RTOL, atol=_FLOAT32_RTOL)
+                      "float64", name="result", rtol=_FLOAT32_RTOL, atol=_FLOAT32_RTOL,
+                      equal_nan=what.startswith("params"))
     # the distribution of a float32 network's outputs works too
-    _assert_close(model.dist(raw32).mean(), model.dist(raw64).mean(), "dist(raw).mean() "
-                  "in float32 differs from float64", name="mean", rtol=_FLOAT32_RTOL,
-                  atol=_FLOAT32_RTOL)
+    for single, double in zip(_frozen_means(model.dist(raw32)),
+                              _frozen_means(model.dist(raw64))):
+        _assert_close(single, double, "dist(raw).mean() in float32 differs from "
+                      "float64", name="mean", rtol=_FLOAT32_RTOL, atol=_FLOAT32_RTOL)
     _assert_shape(model.sample(raw32, 2, random_state=rng), (2,) + y.shape,
                   "sample(raw, 2) with float32 raw")
 
@@ -542,7 +626,7 @@ def check_masked_fixed_statistics(model, rng, *, n_samples, n_targets):
     if statistics is None:
         return
     statistics = np.asarray(statistics)
-    observed = np.broadcast_to(_observed_terms(model, mask), mask.shape)
+    observed = _observed_columns(model, mask)
     # column j of the statistics, and of the fit, of the rows where column j is observed
     by_column = np.empty_like(statistics)
     fitted_by_column = []
@@ -554,9 +638,10 @@ def check_masked_fixed_statistics(model, rng, *, n_samples, n_targets):
     _assert_close(statistics, by_column, "fixed statistics with a mask differ from "
                   "those of the rows where each column is observed", name="statistics")
     for name, value in _fitted_parameters(model, model.fit_fixed(statistics)).items():
-        expected = [_column(fitted[name], j, n_targets)
-                    for j, fitted in enumerate(fitted_by_column)]
-        _assert_close(np.broadcast_to(value, (n_targets,)), expected, "fit_fixed of "
+        columns = _parameter_columns(model, name, n_targets)
+        expected = [_column(fitted_by_column[j][name], k, columns.size)
+                    for k, j in enumerate(columns)]
+        _assert_close(np.broadcast_to(value, (columns.size,)), expected, "fit_fixed of "
                       f"the statistics with a mask gives another {name} than the rows "
                       "where each column is observed", name=name)
     _assert_maximises_likelihood(
@@ -572,9 +657,10 @@ def check_validate_target(model, rng, *, n_samples, n_targets):
     the support, NaN (unless missing values are allowed) and infinity with a
     ValueError naming the model and the value, and clips values a few ulps outside a
     closed bound."""
-    if model.support not in _OUTSIDE_SUPPORT:
-        raise AssertionError(f"support {model.support!r} is none of "
-                             f"{sorted(_OUTSIDE_SUPPORT)}.")
+    for block, _, _, _ in _blocks(model, n_targets):
+        if block.support not in _OUTSIDE_SUPPORT:
+            raise AssertionError(f"support {block.support!r} is none of "
+                                 f"{sorted(_OUTSIDE_SUPPORT)}.")
     y, _ = _draw(model, rng, n_samples, n_targets)
     name = type(model).__name__
     with warnings.catch_warnings():
@@ -590,26 +676,33 @@ def check_validate_target(model, rng, *, n_samples, n_targets):
         y_inf[1, 0] = np.inf
         _assert_raises_naming(lambda y: model.validate_target(y, allow_missing=True),
                               y_inf, [name, "inf"], "an infinite target")
-        for value in _OUTSIDE_SUPPORT[model.support]:
-            y_bad, _ = _put_outside(y, value)
+        for value, columns in _outside_cases(model, n_targets):
+            y_bad, _ = _put_outside(y, value, columns)
             shown = [name] + [_number_pattern(v) for v in np.atleast_1d(value)]
             _assert_raises_naming(model.validate_target, y_bad, shown,
                                   f"the target {value}")
         _check_rounding_is_clipped(model, y)
 
 
-def _put_outside(y, value):
-    """``y`` with ``value`` at entry (2, 1) (or (2, 0) with one column) or, for a row
-    value, in row 2; and the entries changed."""
+def _outside_cases(model, n_targets):
+    """``(value, columns)``: each value outside the support of the block that owns
+    ``columns`` (every column for a model that is not a composite)."""
+    return [(value, columns) for block, columns, _, _ in _blocks(model, n_targets)
+            for value in _OUTSIDE_SUPPORT.get(block.support, [])]
+
+
+def _put_outside(y, value, columns):
+    """``y`` with ``value`` at row 2 in the second of ``columns`` (the first if there
+    is one) or, for a row value, over ``columns`` of row 2; and the entries changed."""
     y_bad = y.copy()
     changed = np.zeros(y.shape, dtype=bool)
     if np.ndim(value) == 0:
-        changed[2, min(1, y.shape[1] - 1)] = True
+        changed[2, columns[min(1, columns.size - 1)]] = True
         y_bad[changed] = value
     else:
-        y_bad[2] = 0.0
-        y_bad[2, : len(value)] = value
-        changed[2] = True
+        y_bad[2, columns] = 0.0
+        y_bad[2, columns[: len(value)]] = value
+        changed[2, columns] = True
     return y_bad, changed
 
 
@@ -636,18 +729,23 @@ def _assert_raises_naming(validate, y, shown, what):
 
 def _check_rounding_is_clipped(model, y):
     # MinMaxScaler lands a few ulps beyond 0 or 1 (1.0000000000000002)
-    bounds = {"unit_interval": (0.0, 1.0), "nonnegative": (0.0,)}.get(model.support, ())
-    for bound in bounds:
-        value = bound + (2 if bound else -2) * np.finfo(np.float64).eps
-        near, changed = _put_outside(y, value)
-        try:
-            clipped = model.validate_target(near)
-        except ValueError as exc:
-            raise AssertionError(f"validate_target rejected {value!r}, a few ulps "
-                                 f"outside the bound {bound}: {exc}") from None
-        if clipped[changed][0] != bound:
-            raise AssertionError(f"validate_target returned {clipped[changed][0]!r} "
-                                 f"for {value!r}; expected it clipped to {bound}.")
+    for block, columns, _, _ in _blocks(model, y.shape[1]):
+        bounds = {"unit_interval": (0.0, 1.0), "nonnegative": (0.0,)}.get(block.support, ())
+        for bound in bounds:
+            _check_bound_is_clipped(model, y, bound, columns)
+
+
+def _check_bound_is_clipped(model, y, bound, columns):
+    value = bound + (2 if bound else -2) * np.finfo(np.float64).eps
+    near, changed = _put_outside(y, value, columns)
+    try:
+        clipped = model.validate_target(near)
+    except ValueError as exc:
+        raise AssertionError(f"validate_target rejected {value!r}, a few ulps "
+                             f"outside the bound {bound}: {exc}") from None
+    if clipped[changed][0] != bound:
+        raise AssertionError(f"validate_target returned {clipped[changed][0]!r} "
+                             f"for {value!r}; expected it clipped to {bound}.")
 
 
 @_noise_check
@@ -658,8 +756,8 @@ def check_nll_outside_support(model, rng, *, n_samples, n_targets):
     y, raw = _draw(model, rng, n_samples, n_targets)
     terms = model.nll_terms(y, raw)
     log_likelihood = model.log_likelihood(y, raw)
-    for value in _OUTSIDE_SUPPORT.get(model.support, []):
-        y_bad, changed = _put_outside(y, value)
+    for value, columns in _outside_cases(model, n_targets):
+        y_bad, changed = _put_outside(y, value, columns)
         impossible = ~np.broadcast_to(_observed_terms(model, ~changed), terms.shape)
         with warnings.catch_warnings(), np.errstate(divide="warn", over="warn",
                                                     invalid="warn", under="ignore"):

@@ -1,0 +1,475 @@
+"""AutoEncoderImputer: fill the holes of a mixed table with a likelihood-trained autoencoder."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._missing import MaskObserved
+from .autoencoder import AutoEncoder
+from .noise import Bernoulli, Categorical, ColumnNoise, Gaussian, Ordinal, Poisson
+
+COLUMN_TYPES = ("real", "count", "binary", "categorical", "ordinal")
+
+
+class _MaskingAutoEncoder(AutoEncoder):
+    """An AutoEncoder trained with extra random masking of the observed inputs, whose
+    encoder always sees missingness indicators."""
+
+    _mask_rate = 0.0
+
+    def _validate_fit_data(self, X, y, reset):
+        X, Y = super()._validate_fit_data(X, y, reset)
+        if reset:
+            self._input_fill.indicators = True
+        return X, Y
+
+    def _make_objective(self, network, noise):
+        objective = super()._make_objective(network, noise)
+        if self._mask_rate and hasattr(self, "_training_state"):
+            objective.corruption = MaskObserved(self._mask_rate)
+            objective.random_state = self._training_state.random_state
+        return objective
+
+
+class _Column:
+    """How one input column is encoded for the network and decoded back."""
+
+    def __init__(self, name, kind, dtype, inferred):
+        self.name, self.kind, self.dtype, self.inferred = name, kind, dtype, inferred
+        self.levels = None
+        self.center, self.spread = 0.0, 1.0
+        self.constant = None  # the fill of a column the network does not model
+
+    @property
+    def width(self):
+        if self.constant is not None or self.empty:  # filled without the network
+            return 0
+        return len(self.levels) if self.kind == "categorical" else 1
+
+    def fit(self, values, observed):
+        seen = values[observed]
+        self.empty = seen.size == 0
+        if self.empty:
+            return self
+        if self.kind in ("real", "count"):
+            seen = seen.astype(float)
+            if self.kind == "count" and (seen < 0).any():
+                raise ValueError(f"Column {self.name!r} is of type 'count' but holds "
+                                 "negative values.")
+            self.center, self.spread = seen.mean(), seen.std()
+            if self.spread == 0:
+                self.constant = seen[0]
+            elif self.kind == "count":
+                self.center, self.spread = 0.0, 1.0  # Poisson models the counts as they are
+            return self
+        if self.kind == "categorical" and self.inferred and all(
+                isinstance(v, (bool, np.bool_)) for v in seen.tolist()):
+            self.kind = "binary"  # bools with holes arrive as objects
+        self.levels = _levels(seen, self.dtype)
+        if len(self.levels) == 1:
+            self.constant = self.levels[0]
+        elif self.kind == "binary" and len(self.levels) > 2:
+            raise ValueError(f"Column {self.name!r} is of type 'binary' but has "
+                             f"{len(self.levels)} values: {list(self.levels)[:5]}.")
+        return self
+
+    def noise(self):
+        return {"real": Gaussian(), "count": Poisson(), "binary": Bernoulli(),
+                "categorical": Categorical()}.get(self.kind) or Ordinal(len(self.levels))
+
+    def encode(self, values, observed):
+        """(n, width) floats, NaN where missing (or a level never seen in fit)."""
+        n = len(values)
+        if self.kind in ("real", "count"):
+            out = np.full(n, np.nan)
+            out[observed] = (values[observed].astype(float) - self.center) / self.spread
+            return out[:, None]
+        codes = np.full(n, -1)
+        codes[observed] = _codes(values[observed], self.levels)
+        known = codes >= 0
+        if self.kind == "categorical":
+            out = np.full((n, len(self.levels)), np.nan)
+            out[known] = np.eye(len(self.levels))[codes[known]]
+            return out
+        out = np.where(known, codes, np.nan).astype(float)
+        return out[:, None]
+
+    def decode(self, block_values):
+        """Column values from the network's fills: a mean (real, count), a level's
+        code (binary, ordinal) or one-hot / probability rows (categorical)."""
+        if self.kind in ("real", "count"):
+            return block_values[:, 0] * self.spread + self.center
+        if self.kind == "categorical":
+            return self.levels[np.argmax(block_values, axis=1)]
+        return self.levels[np.clip(np.round(block_values[:, 0]).astype(int), 0,
+                                   len(self.levels) - 1)]
+
+
+def _levels(seen, dtype):
+    categories = getattr(dtype, "categories", None)
+    if categories is not None:
+        present = set(seen.tolist())
+        return np.array([c for c in categories if c in present], dtype=object)
+    return np.array(sorted(set(seen.tolist())), dtype=object)
+
+
+def _codes(values, levels):
+    lookup = {level: k for k, level in enumerate(levels.tolist())}
+    return np.array([lookup.get(v, -1) for v in values.tolist()], dtype=int)
+
+
+class AutoEncoderImputer(TransformerMixin, BaseEstimator):
+    """Impute missing values of a mixed table with a likelihood-trained autoencoder.
+
+    Every column gets the noise model its type calls for, in one
+    :class:`~skae.noise.ColumnNoise`, and an :class:`~skae.AutoEncoder` learns the
+    table by maximum likelihood of its **observed** entries: a missing entry has no
+    likelihood term. Its encoder sees the observed entries (missing ones at the
+    column mean) with the missingness pattern, and it is trained with a further
+    ``mask_rate`` of the observed inputs hidden at random, so that it learns to fill
+    in what it cannot see. A missing entry is then filled with the mean (real, count)
+    or the mode (binary, categorical, ordinal) of its decoded distribution; observed
+    entries are never changed.
+
+    Column types, inferred from a DataFrame's dtypes (``column_types`` overrides any):
+
+    =============  =========================  ====================================
+    type           inferred from              noise model
+    =============  =========================  ====================================
+    ``"real"``     float and integer          Gaussian of the standardised values
+    ``"binary"``   bool                       Bernoulli
+    ``"categorical"`` category, object, string  Categorical over the levels seen
+    ``"ordinal"``  (``column_types`` only)    Ordinal over the sorted levels
+    ``"count"``    (``column_types`` only)    Poisson
+    =============  =========================  ====================================
+
+    Integer columns are modelled as real (their fills rounded back to integers); give
+    integer-coded categories ``"categorical"``. A column with a single observed value
+    is filled with it; a column with none is dropped, unless ``keep_empty_features``,
+    which fills it with 0 (or the string ``"missing"`` for non-numeric columns), as
+    :class:`sklearn.impute.SimpleImputer` does.
+
+    Parameters
+    ----------
+    missing_values : float, int or None, default=np.nan
+        The placeholder of a missing entry in an array (a DataFrame's NA is always
+        missing).
+    add_indicator : bool, default=False
+        Append the missingness indicators of the columns that had missing entries in
+        ``fit`` (as :class:`sklearn.impute.MissingIndicator`).
+    keep_empty_features : bool, default=False
+        Keep columns with no observed entry in ``fit``, filled as above.
+    column_types : dict, default=None
+        ``{column: type}`` overriding the inferred type, by name (DataFrame) or index.
+    n_components : int or None, default=None
+        Code size; None takes ``ceil(w / 2)`` for ``w`` encoded columns, at least 2.
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Hidden layers of encoder (and, mirrored, decoder).
+    mask_rate : float in [0, 1), default=0.2
+        Fraction of observed inputs hidden at random in each training batch.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    early_stopping : bool, default=True
+        Stop on the validation log-likelihood of the observed entries.
+    sample_posterior : bool, default=False
+        Draw each fill from its predictive distribution (seeded by
+        ``random_state``), for multiple imputation, instead of its mean or mode.
+    random_state : int, RandomState instance or None, default=None
+        Seeds training and the draws of ``sample_posterior``.
+
+    Attributes
+    ----------
+    autoencoder_ : AutoEncoder
+        The fitted autoencoder of the encoded table.
+    column_types_ : dict
+        The type of every input column, by name (or index).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When fitted on a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import AutoEncoderImputer
+    >>> X = np.array([[1.0, 2.0], [np.nan, 4.1], [3.0, 6.2], [4.0, np.nan]] * 10)
+    >>> imputer = AutoEncoderImputer(max_iter=5, random_state=0)
+    >>> filled = imputer.fit_transform(X)
+    >>> bool(np.isnan(filled).any()), filled.shape
+    (False, (40, 2))
+    """
+
+    _parameter_constraints = {
+        "missing_values": [Real, Integral, None, "nan"],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
+        "column_types": [dict, None],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "hidden_layer_sizes": ["array-like"],
+        "mask_rate": [Interval(Real, 0, 1, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "sample_posterior": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, missing_values=np.nan, *, add_indicator=False,
+                 keep_empty_features=False, column_types=None, n_components=None,
+                 hidden_layer_sizes=(64,), mask_rate=0.2, max_iter=200, early_stopping=True,
+                 sample_posterior=False, random_state=None):
+        self.missing_values = missing_values
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+        self.column_types = column_types
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.mask_rate = mask_rate
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.sample_posterior = sample_posterior
+        self.random_state = random_state
+
+    # ----------------------------------------------------------- the columns
+    def _table(self, X, reset):
+        """``(column values, observed masks, is_frame)`` of X."""
+        if hasattr(X, "iloc"):  # a DataFrame, kept as it is
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            values = [X.iloc[:, j].to_numpy(dtype=object) for j in range(X.shape[1])]
+            observed = [~X.iloc[:, j].isna().to_numpy() for j in range(X.shape[1])]
+            return values, observed, True
+        X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+        if X.dtype.kind not in "biuf":
+            X = X.astype(object)
+        values = [X[:, j] for j in range(X.shape[1])]
+        observed = [~_is_missing(v, self.missing_values) for v in values]
+        return values, observed, False
+
+    def _infer_types(self, X, values, is_frame):
+        overrides = dict(self.column_types or {})
+        names = list(X.columns) if is_frame else list(range(len(values)))
+        dtypes = list(X.dtypes) if is_frame else [v.dtype for v in values]
+        unknown = [k for k in overrides if k not in names]
+        if unknown:
+            raise ValueError(f"column_types names columns {unknown} that are not in X.")
+        bad = {k: v for k, v in overrides.items() if v not in COLUMN_TYPES}
+        if bad:
+            raise ValueError(f"column_types must map columns to one of {COLUMN_TYPES}; "
+                             f"got {bad}.")
+        return [_Column(name, overrides.get(name) or _inferred_type(dtype), dtype,
+                        inferred=name not in overrides)
+                for name, dtype in zip(names, dtypes)]
+
+    def _encode(self, values, observed):
+        blocks = [c.encode(v, o) for c, v, o in zip(self.columns_, values, observed)
+                  if c.width]
+        return np.hstack(blocks) if blocks else np.zeros((len(values[0]), 0))
+
+    def _noise(self):
+        blocks, start = [], 0
+        for j, column in enumerate(self.columns_):
+            if column.width:
+                blocks.append((f"c{j}", column.noise(),
+                               slice(start, start + column.width)))
+                start += column.width
+        return ColumnNoise(blocks)
+
+    # --------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to the observed entries of X.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The table with missing entries (``missing_values`` in an array, NA in a
+            DataFrame).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        values, observed, is_frame = self._table(X, reset=True)
+        self.columns_ = self._infer_types(X, values, is_frame)
+        for column, v, o in zip(self.columns_, values, observed):
+            column.fit(v, o)
+        self.column_types_ = {c.name: c.kind for c in self.columns_}
+        self.missing_in_fit_ = np.array([not o.all() for o in observed])
+        encoded = self._encode(values, observed)
+        self.autoencoder_ = None
+        if encoded.shape[1]:
+            width = encoded.shape[1]
+            n_components = self.n_components or max(2, math.ceil(width / 2))
+            ae = _MaskingAutoEncoder(
+                n_components=n_components, hidden_layer_sizes=self.hidden_layer_sizes,
+                noise=self._noise(), max_iter=self.max_iter,
+                early_stopping=self.early_stopping and len(encoded) >= 50,
+                random_state=self.random_state)
+            ae._mask_rate = self.mask_rate
+            self.autoencoder_ = ae.fit(encoded)
+        return self
+
+    # ------------------------------------------------------------ imputing
+    def transform(self, X):
+        """Fill the missing entries of X; observed entries are returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_filled : ndarray or DataFrame
+            The container X came in, with its dtypes and category labels; the columns
+            empty in ``fit`` are dropped unless ``keep_empty_features``, and the
+            indicators appended with ``add_indicator``.
+        """
+        check_is_fitted(self)
+        values, observed, is_frame = self._table(X, reset=False)
+        fills = self._fills(values, observed)
+        out_columns, names = [], []
+        for j, (column, v, o) in enumerate(zip(self.columns_, values, observed)):
+            if column.empty and not self.keep_empty_features:
+                continue
+            filled = np.array(v, dtype=object if is_frame or v.dtype == object else v.dtype)
+            filled[~o] = fills[j][~o]
+            out_columns.append(filled)
+            names.append(column.name)
+        indicators = [~o for o, was in zip(observed, self.missing_in_fit_) if was]
+        if is_frame:
+            return self._frame(X, out_columns, names, indicators)
+        out = np.column_stack(out_columns) if out_columns else np.zeros((len(values[0]), 0))
+        if out.dtype == object:
+            try:
+                out = out.astype(float)
+            except (TypeError, ValueError):
+                pass
+        if self.add_indicator and indicators:
+            out = np.hstack([out, np.column_stack(indicators).astype(out.dtype)])
+        return out
+
+    def _fills(self, values, observed):
+        """Per column, an array of fill values for every row."""
+        n = len(values[0])
+        fills = []
+        decoded = self._decoded(values, observed)
+        start = 0
+        for column in self.columns_:
+            if column.width:
+                fills.append(column.decode(decoded[:, start : start + column.width]))
+                start += column.width
+            elif column.constant is not None:
+                fills.append(np.full(n, column.constant, dtype=object))
+            else:  # empty in fit
+                numeric = np.dtype(column.dtype).kind in "biuf" if _is_numpy(column.dtype) \
+                    else False
+                fills.append(np.full(n, 0 if numeric else "missing", dtype=object))
+        return fills
+
+    def _decoded(self, values, observed):
+        """The network's fills in the encoded layout: means (real, count), modes
+        (binary, ordinal), class probabilities (categorical), or posterior draws."""
+        if self.autoencoder_ is None:
+            return np.zeros((len(values[0]), 0))
+        ae = self.autoencoder_
+        raw = ae._forward(self._encode(values, observed).astype(ae._network.dtype))
+        noise = ae.noise_
+        if self.sample_posterior:
+            return noise.sample(raw, 1, check_random_state(self.random_state))[0]
+        out = noise.mean(raw)
+        for block in noise.layout(out.shape[1]):
+            model = block.model
+            block_raw = raw[:, block.raw]
+            if isinstance(model, Bernoulli):
+                out[:, block.columns] = model.mean(block_raw) > 0.5
+            elif isinstance(model, Ordinal):
+                out[:, block.columns] = model.mode(block_raw)
+        return out
+
+    def _frame(self, X, columns, names, indicators):
+        import pandas as pd
+
+        data = {}
+        for name, filled in zip(names, columns):
+            data[name] = _restore_dtype(pd.Series(filled, index=X.index, name=name),
+                                        X[name].dtype)
+        frame = pd.DataFrame(data, index=X.index)
+        if self.add_indicator:
+            for name, indicator in zip(
+                    [c.name for c, was in zip(self.columns_, self.missing_in_fit_) if was],
+                    indicators):
+                frame[f"missingindicator_{name}"] = indicator
+        return frame
+
+    @property
+    def n_iter_(self):
+        """Epochs the autoencoder trained for (0 if every column was constant)."""
+        return 0 if self.autoencoder_ is None else self.autoencoder_.n_iter_
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: the kept inputs, then the indicators."""
+        check_is_fitted(self)
+        from sklearn.utils.validation import _check_feature_names_in
+
+        names = _check_feature_names_in(self, input_features)
+        kept = [str(n) for n, c in zip(names, self.columns_)
+                if not (c.empty and not self.keep_empty_features)]
+        if self.add_indicator:
+            kept += [f"missingindicator_{n}" for n, was in zip(names, self.missing_in_fit_)
+                     if was]
+        return np.asarray(kept, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags
+
+
+def _is_numpy(dtype):
+    return isinstance(dtype, np.dtype)
+
+
+def _inferred_type(dtype):
+    if _is_numpy(dtype):
+        if dtype.kind == "b":
+            return "binary"
+        return "real" if dtype.kind in "iuf" else "categorical"
+    name = str(dtype).lower()
+    if name == "boolean":
+        return "binary"
+    if name.startswith(("int", "uint", "float")):
+        return "real"  # pandas' nullable Int64 and Float64
+    return "categorical"
+
+
+def _is_missing(values, missing_values):
+    if values.dtype == object:
+        return np.array([v is None or (isinstance(v, float) and math.isnan(v))
+                         or (missing_values is not None and not _is_nan(missing_values)
+                             and v == missing_values) for v in values], dtype=bool)
+    if missing_values is None or _is_nan(missing_values):
+        return np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
+    return values == missing_values
+
+
+def _is_nan(value):
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _restore_dtype(series, dtype):
+    """The filled column in the dtype it came in (category labels, integers, bools)."""
+    try:
+        if _is_numpy(dtype) and dtype.kind == "O":
+            return series.infer_objects()  # e.g. bools with holes came in as objects
+        if _is_numpy(dtype) and dtype.kind in "iu":
+            return series.astype(float).round().astype(dtype)
+        return series.astype(dtype)
+    except (TypeError, ValueError):
+        return series.infer_objects()

@@ -1,0 +1,200 @@
+"""Ordinal noise: ordered levels under a cumulative-logit likelihood."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy import special, stats
+from sklearn.utils import check_random_state
+
+from ._base import NoiseModel, describe_values
+from ._stats import weighted_mean
+
+# Smallest gap between consecutive cutpoints: keeps every level's probability
+# positive when a softplus underflows.
+_MIN_GAP = 1e-6
+# Generators of the scipy distributions, one per number of levels.
+_GENERATORS = {}
+
+
+def _softplus(x):
+    return np.logaddexp(0, x)
+
+
+class _OrdinalGen(stats.rv_discrete):
+    """Levels 0, ..., K-1 with ``P(y <= k) = sigmoid(c_(k+1))`` for increasing
+    cutpoints ``c_1 < ... < c_(K-1)``, given as K-1 shape parameters."""
+
+    def _argcheck(self, *cuts):
+        ok = np.isfinite(cuts[0])
+        for lower, upper in zip(cuts[:-1], cuts[1:]):
+            ok = ok & (upper > lower)
+        return ok
+
+    def _cdf(self, k, *cuts):
+        k = np.floor(k).astype(int)
+        # P(y <= k): sigmoid of cutpoint k+1, and 1 at the top level
+        choices = [special.expit(c) for c in cuts] + [np.ones_like(cuts[0])]
+        return np.choose(np.clip(k, 0, len(cuts)), choices)
+
+    def _pmf(self, k, *cuts):
+        below = np.where(k > 0, self._cdf(np.maximum(k - 1, 0), *cuts), 0.0)
+        return self._cdf(k, *cuts) - below
+
+    def _ppf(self, q, *cuts):
+        # the smallest level whose cumulative probability reaches q
+        return sum((special.expit(c) < q).astype(float) for c in cuts)
+
+
+def _generator(n_levels):
+    if n_levels not in _GENERATORS:
+        shapes = ", ".join(f"c{k}" for k in range(1, n_levels))
+        _GENERATORS[n_levels] = _OrdinalGen(a=0, b=n_levels - 1, shapes=shapes,
+                                            name=f"ordinal{n_levels}")
+    return _GENERATORS[n_levels]
+
+
+class Ordinal(NoiseModel):
+    """Ordinal noise for ordered levels ``0, 1, ..., n_levels - 1`` (cumulative logit).
+
+    Each target column holds level codes. The network outputs ``n_levels - 1`` raw
+    values per column, mapped to increasing cutpoints on the logit scale,
+
+    .. math:: c_1 = r_1, \\qquad c_k = c_{k-1} + \\operatorname{softplus}(r_k) + 10^{-6},
+
+    and the levels' probabilities are differences of the cumulative logits
+
+    .. math:: P(y \\le k) = \\sigma(c_{k+1}), \\qquad
+              -\\log P(y = k) = \\operatorname{softplus}(-c_{k+1})
+              + \\operatorname{softplus}(c_k) - \\log\\big(1 - e^{c_k - c_{k+1}}\\big)
+
+    with ``c_0 = -inf`` and ``c_K = +inf``: computed from logits, with no difference
+    of two probabilities that could cancel. This is the cumulative-logit model of
+    McCullagh (1980); its proportional-odds special case has cutpoints that differ
+    from sample to sample only by a common shift, which the network may learn but is
+    not constrained to. :meth:`mean` is the expected level; the mode is
+    ``argmax`` of :meth:`level_probabilities`.
+
+    Parameters
+    ----------
+    n_levels : int, default=3
+        Number of ordered levels K (at least 2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae.noise import Ordinal
+    >>> noise = Ordinal(n_levels=3)
+    >>> noise.n_raw(1)
+    2
+    >>> raw = np.array([[0.0, np.log(np.e - 1)]])  # cutpoints 0 and 1
+    >>> np.round(noise.level_probabilities(raw), 3)
+    array([[[0.5  , 0.231, 0.269]]])
+    """
+
+    support = "ordinal"
+
+    def __init__(self, n_levels=3):
+        self.n_levels = n_levels
+
+    def _k(self):
+        if not isinstance(self.n_levels, Integral) or isinstance(self.n_levels, bool) or \
+                self.n_levels < 2:
+            raise ValueError(f"Ordinal: n_levels must be an int >= 2; got {self.n_levels!r}.")
+        return int(self.n_levels)
+
+    @property
+    def param_names(self):
+        return tuple(f"cut{k}" for k in range(1, self._k()))
+
+    # ------------------------------------------------------------- targets
+    def _outside_support(self, y):
+        return (y < 0) | (y > self._k() - 1) | (y != np.round(y))
+
+    def _support_message(self, y, outside):
+        return (f"Ordinal noise requires integer levels 0, ..., {self._k() - 1} "
+                f"(n_levels={self._k()}); got {outside.sum()} values outside them: "
+                f"{describe_values(y[outside])}.")
+
+    # --------------------------------------------------------- the likelihood
+    def _cutpoints(self, raw, n_targets):
+        """Cutpoints of shape (n_samples, n_targets, K - 1), and the softplus
+        derivatives ``d c_k / d r_k`` for k >= 2."""
+        raw = raw.reshape(raw.shape[0], self._k() - 1, n_targets).transpose(0, 2, 1)
+        gaps = _softplus(raw[..., 1:]) + _MIN_GAP
+        cuts = np.concatenate([raw[..., :1], gaps], axis=2).cumsum(axis=2)
+        return cuts, special.expit(raw[..., 1:])
+
+    def _params(self, raw, n_targets):
+        cuts, _ = self._cutpoints(raw, n_targets)
+        return {f"cut{k + 1}": cuts[..., k] for k in range(cuts.shape[2])}
+
+    def _nll_terms(self, y, raw, grad):
+        n, d = y.shape
+        cuts, gap_slope = self._cutpoints(raw, d)
+        inf = np.full((n, d, 1), np.inf, dtype=cuts.dtype)
+        padded = np.concatenate([-inf, cuts, inf], axis=2)
+        level = y.astype(np.intp)[..., None]
+        lower = np.take_along_axis(padded, level, axis=2)[..., 0]
+        upper = np.take_along_axis(padded, level + 1, axis=2)[..., 0]
+        with np.errstate(over="ignore", divide="ignore"):
+            width = upper - lower  # > 0, +inf at the end levels
+            terms = (_softplus(-upper) + _softplus(lower)
+                     - np.log(-np.expm1(-width)))
+            inverse = 1 / np.expm1(width)  # 0 at the end levels
+        d_lower = special.expit(lower) + inverse
+        d_upper = -special.expit(-upper) - inverse
+        # d NLL / d c_j: c_j is the upper cutpoint of level j - 1 and the lower one of
+        # level j (0-based cutpoint index j - 1 against the level)
+        index = np.arange(cuts.shape[2])
+        d_cuts = ((index == level - 1) * d_lower[..., None]
+                  + (index == level) * d_upper[..., None]).astype(cuts.dtype, copy=False)
+        # c_j depends on r_1 and on r_k (k <= j) through softplus: reverse cumulative sums
+        d_raw = np.flip(np.flip(d_cuts, axis=2).cumsum(axis=2), axis=2)
+        d_raw[..., 1:] *= gap_slope
+        grad[...] = d_raw.transpose(0, 2, 1).reshape(n, -1)
+        return terms
+
+    # ------------------------------------------------------ the distribution
+    def level_probabilities(self, raw):
+        """``P(y = k)`` of every level, shape (n_samples, n_targets, n_levels)."""
+        raw = np.asarray(raw)
+        cuts, _ = self._cutpoints(raw, self._n_targets(raw))
+        cumulative = special.expit(cuts)
+        n, d, _ = cuts.shape
+        cumulative = np.concatenate([np.zeros((n, d, 1), cuts.dtype), cumulative,
+                                     np.ones((n, d, 1), cuts.dtype)], axis=2)
+        return np.diff(cumulative, axis=2)
+
+    def mode(self, raw):
+        """The most probable level, shape (n_samples, n_targets)."""
+        return self.level_probabilities(raw).argmax(axis=2).astype(np.asarray(raw).dtype)
+
+    def mean(self, raw):
+        """The expected level ``sum_k P(y >= k) = sum_k sigmoid(-c_k)``."""
+        raw = np.asarray(raw)
+        cuts, _ = self._cutpoints(raw, self._n_targets(raw))
+        return special.expit(-cuts).sum(axis=2)
+
+    def _scipy(self, params):
+        cuts = [params[name] for name in self.param_names]
+        return _generator(self._k())(*cuts)
+
+    def sample(self, raw, n_samples=1, random_state=None):
+        """Draws of the levels, shape (n_draws, n_samples, n_targets)."""
+        raw = np.asarray(raw)
+        cuts, _ = self._cutpoints(raw, self._n_targets(raw))
+        u = check_random_state(random_state).random_sample((n_samples,) + cuts.shape[:2])
+        levels = (special.expit(cuts)[None] < u[..., None]).sum(axis=3)
+        return levels.astype(raw.dtype)
+
+    def _initial_raw(self, y, sample_weight):
+        # cutpoints at the logits of the marginal cumulative frequencies
+        k = self._k()
+        levels = np.clip(np.round(y), 0, k - 1)
+        frequencies = np.stack([weighted_mean(levels == j, sample_weight)
+                                for j in range(k)])  # (K, n_targets)
+        frequencies = (frequencies + 1e-3) / (1 + k * 1e-3)
+        cuts = special.logit(np.clip(np.cumsum(frequencies, axis=0)[:-1], 1e-6, 1 - 1e-6))
+        gaps = np.maximum(np.diff(cuts, axis=0) - _MIN_GAP, 1e-3)
+        raw_gaps = gaps + np.log(-np.expm1(-gaps))  # inverse softplus
+        return [cuts[0], *raw_gaps]

@@ -1,0 +1,130 @@
+"""AutoEncoderImputer: sklearn.impute conventions, pandas in and out, the edge cases."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.linear_model import LinearRegression
+
+from skae import AutoEncoderImputer
+
+pd = pytest.importorskip("pandas")
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+FAST = dict(max_iter=20, hidden_layer_sizes=(16,), random_state=0)
+
+
+def _frame(rng, n=120):
+    z = rng.normal(size=(n, 2))
+    return pd.DataFrame({
+        "x": z[:, 0] + 0.1 * rng.normal(size=n),
+        "y": z @ [1.0, -1.0],
+        "k": rng.poisson(3, n),
+        "flag": z[:, 0] > 0,
+        "colour": pd.Categorical(np.array(["red", "green", "blue"])[
+            np.argmax(z @ rng.normal(size=(2, 3)), axis=1)]),
+        "name": np.array(["a", "b"], dtype=object)[(z[:, 1] > 0).astype(int)],
+    })
+
+
+def _holes(frame, rng, rate=0.2):
+    return frame.mask(rng.random(frame.shape) < rate)
+
+
+def test_pandas_in_pandas_out_with_dtypes_and_observed_entries_kept():
+    rng = np.random.default_rng(0)
+    full = _frame(rng)
+    X = _holes(full, rng)
+    out = AutoEncoderImputer(**FAST).fit_transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(X.columns)
+    assert not out.isna().any().any()
+    assert out["flag"].dtype == bool
+    assert out["colour"].dtype == X["colour"].dtype  # same categories
+    assert set(out["name"]) <= {"a", "b"}
+    for column in X.columns:
+        seen = X[column].notna()
+        assert (out.loc[seen, column] == X.loc[seen, column]).all()
+
+
+def test_inferred_and_overridden_column_types():
+    rng = np.random.default_rng(1)
+    X = _holes(_frame(rng), rng)
+    imputer = AutoEncoderImputer(column_types={"k": "count"}, **FAST).fit(X)
+    assert imputer.column_types_ == {"x": "real", "y": "real", "k": "count",
+                                     "flag": "binary", "colour": "categorical",
+                                     "name": "categorical"}
+    with pytest.raises(ValueError, match="one of"):
+        AutoEncoderImputer(column_types={"k": "nominal"}).fit(X)
+    with pytest.raises(ValueError, match=r"\['nope'\]"):
+        AutoEncoderImputer(column_types={"nope": "real"}).fit(X)
+
+
+def test_array_in_array_out_bit_identical_observed_entries():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(100, 4)) @ rng.normal(size=(4, 4))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    out = AutoEncoderImputer(**FAST).fit_transform(X)
+    seen = ~np.isnan(X)
+    assert isinstance(out, np.ndarray) and not np.isnan(out).any()
+    np.testing.assert_array_equal(out[seen], X[seen])
+
+
+def test_edge_cases_leave_no_nan():
+    rng = np.random.default_rng(3)
+    X = _frame(rng, 80)
+    X["const"] = 5.0
+    X["empty"] = np.nan
+    X["code"] = rng.integers(0, 3, 80)  # integer-coded categories
+    X = _holes(X, rng, 0.1)
+    X.loc[4, :] = np.nan  # a row with every entry missing
+    X.loc[7, "x"] = np.nan
+    imputer = AutoEncoderImputer(column_types={"code": "categorical"}, **FAST).fit(X)
+    out = imputer.transform(X)
+    assert "empty" not in out.columns and not out.isna().any().any()
+    assert (out["const"] == 5.0).all()
+    assert set(out["code"]) <= {0, 1, 2}
+    kept = AutoEncoderImputer(keep_empty_features=True, **FAST).fit_transform(X)
+    assert (kept["empty"] == 0).all()
+    # a single missing entry in a column
+    single = X.fillna({"y": 0.0})
+    single.loc[9, "y"] = np.nan
+    assert not imputer.transform(single).isna().any().any()
+    # a category never seen in fit is an observed entry: kept, not changed
+    unseen = X.copy()
+    unseen["name"] = unseen["name"].astype(object)
+    unseen.loc[2, "name"] = "zebra"
+    assert imputer.transform(unseen).loc[2, "name"] == "zebra"
+
+
+def test_indicators_and_feature_names():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(60, 3))
+    X[::7, 1] = np.nan
+    imputer = AutoEncoderImputer(add_indicator=True, **FAST).fit(X)
+    out = imputer.transform(X)
+    assert out.shape == (60, 4)
+    np.testing.assert_array_equal(out[:, 3], np.isnan(X[:, 1]))
+    np.testing.assert_array_equal(imputer.get_feature_names_out(),
+                                  ["x0", "x1", "x2", "missingindicator_x1"])
+
+
+def test_sample_posterior_draws_reproducibly():
+    rng = np.random.default_rng(5)
+    X = _holes(_frame(rng), rng)
+    draws = [AutoEncoderImputer(sample_posterior=True, **FAST).fit_transform(X)
+             for _ in range(2)]
+    pd.testing.assert_frame_equal(draws[0], draws[1])
+    mean_fill = AutoEncoderImputer(**FAST).fit_transform(X)
+    assert not np.allclose(draws[0]["x"], mean_fill["x"])
+
+
+def test_missing_values_placeholder_pipeline_and_grid_search():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(80, 3))
+    y = X @ [1.0, 2.0, -1.0]
+    X[rng.random(X.shape) < 0.1] = -999.0
+    pipe = make_pipeline(AutoEncoderImputer(missing_values=-999.0, **FAST),
+                         LinearRegression())
+    search = GridSearchCV(pipe, {"autoencoderimputer__mask_rate": [0.0, 0.2]}, cv=2)
+    search.fit(X, y)
+    assert search.best_score_ > 0.3
+    assert not (pipe.fit(X, y)[0].transform(X) == -999.0).any()
