@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
+from ._dask import reject_dask
 from ._network import Network
 from ._objective import Objective, row_chunks
 from ._threads import blas_threads, largest_product
@@ -283,6 +284,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
         float dtype than the network's is converted chunk by chunk in inference, never
         as a whole."""
         check_is_fitted(self)
+        reject_dask(X)
         dtype = self._network.dtype
         other = np.float32 if dtype == np.float64 else np.float64
         return validate_data(self, X, reset=False, accept_sparse="csr", dtype=[dtype, other])
