@@ -112,6 +112,33 @@ def map_row_blocks(function, arrays, name):
             for k, (key, value) in enumerate(zip(names, values))}
 
 
+def sum_over_row_blocks(function, arrays):
+    """``function`` of each row block of ``arrays`` (None entries stay None), summed;
+    computed now, on the active dask scheduler. The values must support ``+``, or all
+    be None.
+
+    It streams: each block's value is computed where the block is, and only the values
+    (e.g. a noise model's sufficient statistics) come back.
+    """
+    import dask
+
+    present = [a for a in arrays if a is not None]
+    blocks = zip(*(a.to_delayed().ravel() for a in _aligned_rows(present)))
+    missing = [a is None for a in arrays]
+    values = dask.compute(*(dask.delayed(_call_with_none)(function, missing, *row_blocks)
+                            for row_blocks in blocks))
+    return functools.reduce(_add, values)
+
+
+def _call_with_none(function, missing, *blocks):
+    blocks = iter(blocks)
+    return function(*(None if absent else next(blocks) for absent in missing))
+
+
+def _add(a, b):
+    return None if a is None or b is None else a + b
+
+
 def _stacked(function, names, *blocks):
     out = function(*blocks)
     return np.stack([np.asarray(out[key]) for key in names], axis=1)

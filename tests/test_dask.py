@@ -4,13 +4,13 @@ and searches on a real distributed LocalCluster (two worker processes).
 Skipped when the ``dask`` extra (dask, distributed, dask-ml) is not installed.
 """
 
-import warnings
+import copy
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from skae import AutoEncoder, MLPLikelihoodRegressor
@@ -189,6 +189,28 @@ def test_incremental_trains_bit_identically_to_a_partial_fit_loop(client):
     codes = inc.estimator_.transform(dX)
     assert codes.shape == (400, 3)
     assert_allclose(codes.compute(), loop.transform(X), **TOLERANCE)
+
+
+@pytest.mark.parametrize("estimator", ["autoencoder", "regressor"])
+def test_fit_noise_streams_over_the_blocks(client, estimator):
+    # streaming training that skips the per-call scale pass, then the exact scale in
+    # one pass over the dask blocks on the workers
+    X = _data(10, n_samples=400)
+    weights = np.random.RandomState(10).uniform(0.5, 2, size=len(X))
+    dX = da.from_array(X, chunks=100)
+    if estimator == "autoencoder":
+        model, y, dy = _autoencoder(partial_fit_noise=False), None, None
+        dweights = da.from_array(weights, chunks=50)  # brought to X's row chunks
+    else:
+        model = MLPLikelihoodRegressor((8,), partial_fit_noise=False, random_state=0)
+        y = X[:, 0] - X[:, 1]
+        dy, dweights = da.from_array(y, chunks=100), weights  # weights in memory
+    fitted = dask_ml_wrappers.Incremental(model, shuffle_blocks=False).fit(dX, dy).estimator_
+
+    in_memory = copy.deepcopy(fitted).fit_noise(X, y, sample_weight=weights)
+    streamed = fitted.fit_noise(dX, dy, sample_weight=dweights)
+    assert np.all(in_memory.noise_.scale > 0)
+    assert_allclose(streamed.noise_.scale, in_memory.noise_.scale, rtol=1e-6)
 
 
 def test_grid_search_on_the_dask_joblib_backend_matches_n_jobs_1(client):
