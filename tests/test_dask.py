@@ -213,6 +213,19 @@ def test_fit_noise_streams_over_the_blocks(client, estimator):
     assert_allclose(streamed.noise_.scale, in_memory.noise_.scale, rtol=1e-6)
 
 
+def test_unaligned_blocks_train_identically():
+    # blocks that dask deserializes on a worker can be unaligned in memory; training
+    # gathers their batches another way, with the same result
+    X = _data(11, n_samples=200)
+    raw = np.empty(X.nbytes + 1, dtype=np.uint8)[1:]
+    unaligned = raw.view(np.float32).reshape(X.shape)
+    unaligned[:] = X
+    assert not unaligned.flags.aligned
+    aligned_model = _autoencoder(max_iter=3).fit(X)
+    unaligned_model = _autoencoder(max_iter=3).fit(unaligned)
+    assert_array_equal(unaligned_model._network.theta, aligned_model._network.theta)
+
+
 def test_grid_search_on_the_dask_joblib_backend_matches_n_jobs_1(client):
     X = _data(8, n_samples=200)
     grid = {"noise": ["gaussian", "laplace"]}
