@@ -21,6 +21,9 @@ dask-ml's ``ParallelPostFit.transform`` and ``Incremental.transform`` call
 ``map_blocks`` without output chunks, so for an AutoEncoder (whose codes have fewer
 columns than its input) they report the input's shape; call the fitted estimator's
 own methods instead (``inc.estimator_.transform(X)``), which go through this module.
+
+:func:`sum_over_row_blocks` serves ``fit_noise`` on dask arrays: each block's sufficient
+statistics are computed on the worker that holds it, and only they come back.
 """
 
 import copy
@@ -93,7 +96,6 @@ def map_row_blocks(function, arrays, name):
     -------
     result : dask.array.Array or dict of str to dask.array.Array
     """
-    import dask.array as da
     from dask.base import tokenize
 
     arrays = _aligned_rows(arrays)
