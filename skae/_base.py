@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
+from ._dask import is_dask_array, reject_dask, sum_over_row_blocks
 from ._network import Network
 from ._objective import Objective, row_chunks
 from ._threads import blas_threads, largest_product
@@ -196,6 +197,20 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     def _fit_noise(self, X, y, sample_weight):
         check_is_fitted(self)
+        if any(is_dask_array(a) for a in (X, y, sample_weight)):
+            # one pass over the row blocks on the dask workers; the statistics add up
+            statistics = sum_over_row_blocks(self._fixed_statistics, [X, y, sample_weight])
+        else:
+            statistics = self._fixed_statistics(X, y, sample_weight)
+        self._noise_statistics = statistics
+        self.noise_ = self._make_objective(
+            self._network, self._noise_model).noise_from_statistics(statistics)
+        self._check_finite_fit()
+        return self
+
+    def _fixed_statistics(self, X, y, sample_weight):
+        """The noise model's summed sufficient statistics on (X, y) at the network as it
+        stands (None if it has no fixed parameter)."""
         X, Y = self._validate_fit_data(X, y, reset=False)
         X, Y = self._validate_targets(self.noise_, X, Y)
         if sample_weight is not None:
@@ -205,10 +220,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
         objective = self._make_objective(self._network, self._noise_model)
         mask = observed_mask(X if Y is None else Y)
         with self._blas_threads():
-            self._noise_statistics = objective.fixed_statistics(Data(X, Y, sample_weight, mask))
-            self.noise_ = objective.noise_from_statistics(self._noise_statistics)
-        self._check_finite_fit()
-        return self
+            return objective.fixed_statistics(Data(X, Y, sample_weight, mask))
 
     def _target_names(self, X, y):
         """Names of the target columns (a DataFrame's), or None."""
@@ -310,6 +322,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
         float dtype than the network's is converted chunk by chunk in inference, never
         as a whole."""
         check_is_fitted(self)
+        reject_dask(X)
         dtype = self._network.dtype
         other = np.float32 if dtype == np.float64 else np.float64
         return validate_data(self, X, reset=False, accept_sparse="csr", dtype=[dtype, other],

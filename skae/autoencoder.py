@@ -10,6 +10,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
+from ._dask import lazy_on_dask
 from ._missing import FillMissing
 from ._training import Data
 
@@ -293,6 +294,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         """
         return self._fit_noise(X, None, sample_weight)
 
+    @lazy_on_dask
     def transform(self, X):
         """Encode X: the code layer's activations.
 
@@ -308,6 +310,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         """
         return self._forward(self._validate_X(X), stop=self._code_layer)
 
+    @lazy_on_dask
     def inverse_transform(self, X):
         """Decode codes to the mean of the decoded distribution.
 
@@ -334,6 +337,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
             )
         return codes
 
+    @lazy_on_dask
     def score_samples(self, X):
         """Log-likelihood of each sample under its own decoded distribution.
 

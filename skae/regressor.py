@@ -8,6 +8,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
+from ._dask import lazy_on_dask
 from ._training import Data
 from .noise import ColumnNoise
 
@@ -213,6 +214,7 @@ n_iter_, t_, n_layers_
     def _raw(self, X):
         return self._forward(self._validate_X(X))
 
+    @lazy_on_dask
     def predict(self, X):
         """Predictive mean.
 
@@ -227,6 +229,7 @@ n_iter_, t_, n_layers_
         raw = self._raw(X)
         return self._squeeze(self.noise_.mean(raw))
 
+    @lazy_on_dask
     def predict_params(self, X):
         """Parameters of the predictive distribution, by name.
 
@@ -327,6 +330,7 @@ n_iter_, t_, n_layers_
         draws = np.moveaxis(draws, 0, -1)
         return draws[:, 0] if self.n_outputs_ == 1 else draws
 
+    @lazy_on_dask
     def log_likelihood(self, X, y):
         """Log-likelihood of each sample, summed over outputs.
 
