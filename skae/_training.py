@@ -84,8 +84,8 @@ def _gather(X, rows, out=None):
     if isinstance(rows, slice):
         return X[rows]
     if out is None or not X.flags.aligned:
-        # np.take into ``out`` goes element by element on an unaligned array (~160x
-        # slower than indexing); blocks that dask deserializes on a worker can be one
+        # np.take into ``out`` goes element by element on an unaligned array, far slower
+        # than indexing; blocks that dask deserializes on a worker can be unaligned
         return X[rows]
     # mode="clip" (the rows are valid by construction): the default "raise" first
     # gathers into a temporary and then copies it into ``out``
