@@ -128,3 +128,14 @@ def test_missing_values_placeholder_pipeline_and_grid_search():
     search.fit(X, y)
     assert search.best_score_ > 0.3
     assert not (pipe.fit(X, y)[0].transform(X) == -999.0).any()
+
+
+def test_skops_round_trip_of_a_fitted_imputer():
+    sio = pytest.importorskip("skops.io")
+    from skae.utils import SKOPS_TRUSTED_TYPES
+
+    rng = np.random.default_rng(7)
+    X = _holes(_frame(rng, 80), rng)
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    loaded = sio.loads(sio.dumps(imputer), trusted=SKOPS_TRUSTED_TYPES)
+    pd.testing.assert_frame_equal(loaded.transform(X), imputer.transform(X))
