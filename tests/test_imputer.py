@@ -139,3 +139,13 @@ def test_skops_round_trip_of_a_fitted_imputer():
     imputer = AutoEncoderImputer(**FAST).fit(X)
     loaded = sio.loads(sio.dumps(imputer), trusted=SKOPS_TRUSTED_TYPES)
     pd.testing.assert_frame_equal(loaded.transform(X), imputer.transform(X))
+
+
+def test_fills_low_rank_data_better_than_the_column_means():
+    rng = np.random.default_rng(8)
+    full = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(300, 6))
+    hidden = rng.random(full.shape) < 0.2
+    X = np.where(hidden, np.nan, full)
+    filled = AutoEncoderImputer(max_iter=40, random_state=0).fit_transform(X)
+    error = np.sqrt(np.mean(((filled - full) / full.std(axis=0))[hidden] ** 2))
+    assert error < 0.5  # the column means score about 1
