@@ -18,6 +18,7 @@ from ._network import Network
 from ._optim import SGD, Adam
 from ._training import TrainingState
 from .autoencoder import AutoEncoder
+from .imputer import AutoEncoderImputer, _Column, _MaskingAutoEncoder
 from .noise._check import check_noise_model
 from .regressor import MLPLikelihoodRegressor
 
@@ -36,5 +37,6 @@ def _noise_model_types():
 
 SKOPS_TRUSTED_TYPES = sorted(
     _type_name(cls) for cls in [AutoEncoder, MLPLikelihoodRegressor, Network,
-                                TrainingState, Adam, SGD, FillMissing, *_noise_model_types()]
+                                TrainingState, Adam, SGD, FillMissing, AutoEncoderImputer,
+                                _MaskingAutoEncoder, _Column, *_noise_model_types()]
 )

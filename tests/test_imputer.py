@@ -128,3 +128,24 @@ def test_missing_values_placeholder_pipeline_and_grid_search():
     search.fit(X, y)
     assert search.best_score_ > 0.3
     assert not (pipe.fit(X, y)[0].transform(X) == -999.0).any()
+
+
+def test_skops_round_trip_of_a_fitted_imputer():
+    sio = pytest.importorskip("skops.io")
+    from skae.utils import SKOPS_TRUSTED_TYPES
+
+    rng = np.random.default_rng(7)
+    X = _holes(_frame(rng, 80), rng)
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    loaded = sio.loads(sio.dumps(imputer), trusted=SKOPS_TRUSTED_TYPES)
+    pd.testing.assert_frame_equal(loaded.transform(X), imputer.transform(X))
+
+
+def test_fills_low_rank_data_better_than_the_column_means():
+    rng = np.random.default_rng(8)
+    full = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(300, 6))
+    hidden = rng.random(full.shape) < 0.2
+    X = np.where(hidden, np.nan, full)
+    filled = AutoEncoderImputer(max_iter=40, random_state=0).fit_transform(X)
+    error = np.sqrt(np.mean(((filled - full) / full.std(axis=0))[hidden] ** 2))
+    assert error < 0.5  # the column means score about 1
