@@ -182,6 +182,8 @@ class Objective:
         They are summed over row chunks, so no more than one chunk's raw outputs are
         ever held, and they add up over calls (streaming).
         """
+        if not self.noise.has_fixed_parameters():
+            return None  # no forward pass over data that would give nothing
         statistics = None
         for _, chunk, raw in self._chunked_data(data):
             targets = chunk.X if chunk.Y is None else chunk.Y
