@@ -4,7 +4,9 @@ estimator's parameters."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.datasets import load_digits
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import AutoEncoder
 from skae._activations import ACTIVATIONS
@@ -181,6 +183,27 @@ def test_sparsity_lowers_the_mean_activation_of_a_logistic_code():
     assert sparse.transform(X).mean() < 0.1 < plain.transform(X).mean()
 
 
+@pytest.mark.parametrize("hidden_layer_sizes", [(), (16,)])
+def test_contraction_lowers_the_code_sensitivity(hidden_layer_sizes):
+    # exact (one layer) and stochastic (deeper) penalties; the sensitivity is the
+    # squared code change under small input noise over that between two digits
+    X = load_digits().data[:300] / 16
+    rng = np.random.RandomState(0)
+    delta = rng.normal(scale=0.05, size=X.shape)
+
+    def sensitivity(model):
+        codes = model.transform(X)
+        return (np.mean(np.sum((model.transform(X + delta) - codes) ** 2, axis=1))
+                / np.mean(np.sum((codes - codes[::-1]) ** 2, axis=1)))
+
+    params = dict(n_components=8, hidden_layer_sizes=hidden_layer_sizes, activation="tanh",
+                  code_activation="logistic", noise="bernoulli", max_iter=40,
+                  learning_rate_init=1e-2, batch_size=50, random_state=0)
+    plain = AutoEncoder(**params).fit(X)
+    contractive = AutoEncoder(contraction=0.3, **params).fit(X)
+    assert sensitivity(contractive) < 0.7 * sensitivity(plain)
+
+
 def test_penalties_stay_out_of_the_likelihood():
     X = _digits_like(np.random.RandomState(1), 40)
     ae = AutoEncoder(n_components=3, hidden_layer_sizes=(), code_activation="logistic",
@@ -215,3 +238,23 @@ def test_invalid_penalty_parameters_are_rejected(params, name):
     X = np.random.RandomState(0).uniform(size=(10, 3))
     with pytest.raises(InvalidParameterError, match=name):
         AutoEncoder(max_iter=1, **params).fit(X)
+
+
+def _random_directions_differ(estimator):
+    # a deeper encoder's contraction is estimated from random directions drawn per
+    # row: repeated rows and one weighted row see different draws. The one-layer
+    # penalty is exact, and weights then act as repeated rows.
+    if estimator.hidden_layer_sizes == ():
+        return {}
+    return {name: "repeated rows draw different random directions than one weighted row"
+            for name in ("check_sample_weight_equivalence_on_dense_data",
+                         "check_sample_weight_equivalence_on_sparse_data")}
+
+
+@parametrize_with_checks(
+    [AutoEncoder(code_activation="logistic", sparsity=0.1, contraction=0.1,
+                 hidden_layer_sizes=hidden, max_iter=50, random_state=0)
+     for hidden in [(), (16,)]],
+    expected_failed_checks=_random_directions_differ)
+def test_penalised_autoencoder_is_sklearn_compatible(estimator, check):
+    check(estimator)
