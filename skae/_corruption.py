@@ -59,6 +59,8 @@ class Corruption:
         a feature that never varies in training is still corrupted).
 
     Missing entries (NaN) stay missing. The result is a dense array of X's dtype.
+    The parameters are checked by :func:`check_corruption` when an estimator fits, not
+    here, so that a model whose parameters were changed after fitting still predicts.
 
     Parameters
     ----------
@@ -70,7 +72,6 @@ class Corruption:
     """
 
     def __init__(self, kind, level, low=0.0, high=1.0):
-        check_corruption(kind, level)
         self.kind, self.level = kind, float(level)
         self.low, self.high = float(low), float(high)
 

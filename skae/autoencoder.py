@@ -14,7 +14,6 @@ from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
 from ._corruption import CORRUPTIONS, Corruption, check_corruption
 from ._dask import lazy_on_dask
 from ._missing import FillMissing
-from ._objective import Objective
 from ._penalties import ContractivePenalty, SparsityPenalty
 from ._training import Data
 
@@ -247,16 +246,16 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
             [self.activation] * len(hidden))
         return sizes, activations
 
-    def _make_objective(self, network, noise):
-        # corruption and penalties act in training only; an objective built for
-        # inference carries them unused
+    def _training_terms(self, network):
+        # an objective built for inference carries them unused
         state = getattr(self, "_training_state", None)
         random_state = None if state is None else state.random_state
-        return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale,
-                         input_transform=self._input_transform(),
-                         corruption=getattr(self, "_corruption", None),
-                         random_state=random_state,
-                         penalties=self._penalties(network, random_state))
+        corruption = None
+        if self.corruption is not None:
+            low, high = getattr(self, "_corruption_range", (0.0, 1.0))
+            corruption = Corruption(self.corruption, self.corruption_level, low, high)
+        return dict(corruption=corruption, random_state=random_state,
+                    penalties=self._penalties(network, random_state))
 
     def _penalties(self, network, random_state):
         code = network.n_layers // 2  # as _code_layer, for the network being trained
@@ -292,14 +291,11 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         if reset:
             self._input_fill = FillMissing.fit(X)
         check_corruption(self.corruption, self.corruption_level)
-        previous = getattr(self, "_corruption", None)
-        if self.corruption is None:
-            self._corruption = None
-        elif reset or previous is None or previous.kind != self.corruption:
-            self._corruption = Corruption.fit(self.corruption, self.corruption_level, X)
-        else:  # a warm start keeps the range of the data it started on
-            self._corruption = Corruption(self.corruption, self.corruption_level,
-                                          previous.low, previous.high)
+        if self.corruption == "salt_and_pepper" and (
+                reset or not hasattr(self, "_corruption_range")):
+            # the values of salt and pepper: the range of the data fit started on
+            fitted = Corruption.fit(self.corruption, self.corruption_level, X)
+            self._corruption_range = (fitted.low, fitted.high)
         return X, None
 
     def _input_transform(self):

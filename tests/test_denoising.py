@@ -99,7 +99,7 @@ def test_training_loss_is_the_clean_rows_likelihood_given_corrupted_inputs():
     objective = ae._make_objective(ae._network, ae.noise_)
     objective.random_state = np.random.RandomState(3)
     loss = objective.loss_and_grad(Data(X))
-    corrupted = ae._corruption(X, np.random.RandomState(3))
+    corrupted = objective.corruption(X, np.random.RandomState(3))
     raw = ae._network.forward(corrupted)[-1]
     clean_nll = -ae.noise_.log_likelihood(X, raw).mean()
     corrupted_nll = -ae.noise_.log_likelihood(corrupted, raw).mean()
@@ -115,6 +115,25 @@ def test_inference_sees_clean_inputs_and_is_deterministic():
     np.testing.assert_array_equal(codes, ae.transform(X))
     np.testing.assert_allclose(codes, ae._network.forward(X, stop=ae._code_layer)[-1])
     np.testing.assert_array_equal(ae.score_samples(X), ae.score_samples(X))
+
+
+def test_changed_corruption_parameters_leave_a_fitted_model_usable():
+    ae, X = _fitted(corruption="mask", corruption_level=0.3)
+    codes = ae.transform(X)
+    ae.set_params(corruption_level=5.0)
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    with pytest.raises(ValueError, match="corruption_level"):
+        ae.fit(X)
+
+
+def test_salt_and_pepper_values_come_from_the_data_fit_started_on():
+    X = np.random.RandomState(0).uniform(0.2, 0.7, size=(30, 4))
+    ae = AutoEncoder(n_components=2, hidden_layer_sizes=(), corruption="salt_and_pepper",
+                     max_iter=2, warm_start=True, random_state=0).fit(X)
+    assert ae._corruption_range == (X.min(), X.max())
+    ae.fit(X * 2)
+    assert ae._corruption_range == (X.min(), X.max())
+    assert ae._make_objective(ae._network, ae.noise_).corruption.high == X.max()
 
 
 def test_corruption_changes_training():
