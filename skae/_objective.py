@@ -8,7 +8,8 @@ For a batch B with sample weights w (all ones by default) training minimises
 where ``t`` is the noise model's NLL less its terms that do not depend on ``theta``
 (``log(2 pi) / 2`` per Gaussian entry, ``log y!`` per Poisson count), so that
 tolerances are relative to what training can change. Normalising by the weight sum
-makes integer weights act exactly like repeated rows, penalty included.
+makes integer weights act exactly like repeated rows, penalty included. A regularised
+autoencoder adds its ``penalties`` (sparsity, contraction) to the training loss only.
 
 Everything else that evaluates the model (the validation score, ``score_samples``,
 ``log_likelihood`` and the maximum-likelihood fit of fixed noise parameters) goes

@@ -291,12 +291,29 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         if reset:
             self._input_fill = FillMissing.fit(X)
         check_corruption(self.corruption, self.corruption_level)
+        self._check_deterministic_for_lbfgs()
         if self.corruption == "salt_and_pepper" and (
                 reset or not hasattr(self, "_corruption_range")):
             # the values of salt and pepper: the range of the data fit started on
             fitted = Corruption.fit(self.corruption, self.corruption_level, X)
             self._corruption_range = (fitted.low, fitted.high)
         return X, None
+
+    def _check_deterministic_for_lbfgs(self):
+        # L-BFGS builds its curvature from differences of gradients, which fresh random
+        # draws at every evaluation would turn into noise
+        if self.solver != "lbfgs":
+            return
+        if self.corruption is not None:
+            raise ValueError(
+                f"corruption={self.corruption!r} draws a new corruption at every loss "
+                "evaluation, which solver='lbfgs' cannot follow; use solver='adam' or "
+                "'sgd'.")
+        if self.contraction and self._hidden_sizes():
+            raise ValueError(
+                "With hidden layers, the contraction penalty is estimated from random "
+                "directions drawn at every loss evaluation, which solver='lbfgs' cannot "
+                "follow; use solver='adam' or 'sgd', or hidden_layer_sizes=() (exact).")
 
     def _input_transform(self):
         # NaN (missing) inputs filled, with their indicators if fit saw any

@@ -87,6 +87,18 @@ def test_estimator_rejects_bad_corruption_parameters():
         AutoEncoder(corruption="gaussian", corruption_level=-1.0, max_iter=1).fit(X)
 
 
+@pytest.mark.parametrize("params, match", [
+    (dict(corruption="mask"), "corruption='mask'"),
+    (dict(contraction=0.1, hidden_layer_sizes=(4,)), "contraction"),
+])
+def test_lbfgs_refuses_random_training_terms(params, match):
+    X = np.random.RandomState(0).uniform(size=(20, 3))
+    with pytest.raises(ValueError, match=match):
+        AutoEncoder(solver="lbfgs", max_iter=2, **params).fit(X)
+    exact = AutoEncoder(solver="lbfgs", hidden_layer_sizes=(), contraction=0.1, max_iter=5)
+    assert np.isfinite(exact.fit(X).loss_)
+
+
 def _fitted(**params):
     X = np.random.RandomState(0).uniform(size=(60, 6))
     ae = AutoEncoder(n_components=3, hidden_layer_sizes=(8,), noise="bernoulli",
