@@ -23,8 +23,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
 
     The encoder maps ``x`` through ``hidden_layer_sizes`` to a code ``z`` of
     ``n_components`` units (linear by default); the decoder mirrors the encoder and
-    outputs the parameters ``omega`` of the noise model ``p(x | omega)``. Training maximises the likelihood
-    of the data under the decoded distribution:
+    outputs the parameters ``omega`` of the noise model ``p(x | omega)``. Training
+    maximises the likelihood of the data under the decoded distribution:
 
     .. math:: \\min_\\theta \\; -\\sum_i \\log p\\big(x_i \\mid
               \\omega = g_\\theta(f_\\theta(\\tilde x_i))\\big)
@@ -48,8 +48,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         ``()`` makes encoder and decoder single affine maps.
     activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "softplus"}, \
             default="relu"
-        Activation of the hidden layers. The code layer is always linear, so no code
-        unit can die.
+        Activation of the hidden layers. The code layer's is ``code_activation``
+        (linear by default, so that no code unit can die).
     noise : str or NoiseModel, default="gaussian"
         The distribution of the data given its reconstruction: ``"gaussian"``,
         ``"bernoulli"``, ``"categorical"``, ``"laplace"``, ``"poisson"``,
