@@ -258,3 +258,25 @@ def _random_directions_differ(estimator):
     expected_failed_checks=_random_directions_differ)
 def test_penalised_autoencoder_is_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("penalty", [
+    SparsityPenalty(0.5, 0.05, 2, "logistic"),
+    SparsityPenalty(0.5, 0.05, 2, "tanh"),
+    ContractivePenalty(0.5, 2, ["tanh", "logistic"], N_FEATURES, None),
+    ContractivePenalty(0.5, 2, ["tanh", "logistic"], N_FEATURES, 1, np.random.RandomState(0)),
+    ContractivePenalty(0.5, 1, ["logistic"], N_FEATURES),
+], ids=lambda p: f"{type(p).__name__}-{getattr(p, 'activation', p.layer)}")
+def test_penalty_gradients_keep_float32(penalty):
+    rng = np.random.RandomState(0)
+    if penalty.layer == 1:
+        net = Network([N_FEATURES, 3, N_FEATURES], ["logistic"], np.float32)
+    else:
+        net = Network([N_FEATURES, 5, 3, 5, N_FEATURES], ["tanh", "logistic", "tanh"],
+                      np.float32)
+    net.initialize(rng)
+    activations = net.forward(rng.normal(size=(N_SAMPLES, N_FEATURES)).astype(np.float32))
+    rows = np.full(N_SAMPLES, 1 / N_SAMPLES, np.float32)
+    value, inner, direct = penalty.value_and_gradients(net, activations, rows)
+    assert np.isfinite(value)
+    assert all(g.dtype == np.float32 for g in [*inner.values(), *direct.values()])
