@@ -121,7 +121,13 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     def _make_objective(self, network, noise):
         return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale,
-                         input_transform=self._input_transform())
+                         input_transform=self._input_transform(),
+                         **self._training_terms(network))
+
+    def _training_terms(self, network):
+        """``Objective`` keyword arguments that act in training only (``corruption``,
+        ``random_state``, ``penalties``); none by default."""
+        return {}
 
     def _input_transform(self):
         """What the network sees of X (``Objective``'s ``input_transform``); None: X."""
