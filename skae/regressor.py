@@ -1,9 +1,12 @@
 """MLPLikelihoodRegressor: a neural regressor that returns whole predictive distributions."""
 
+import math
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, validate_data
 
@@ -23,13 +26,34 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
     .. math:: \\min_\\theta \\; -\\sum_i w_i \\log p\\big(y_i \\mid \\omega = f_\\theta(x_i)\\big)
               + \\tfrac{\\alpha}{2}\\lVert W\\rVert^2 .
 
-    With the default ``noise="gaussian"`` (fixed scale) this is exactly
-    :class:`sklearn.neural_network.MLPRegressor`'s squared error; the scale is then set
-    to its maximum-likelihood value on the training residuals, one per output, so that
+    With the default ``noise="gaussian"`` (fixed scale) this is the squared error of
+    :class:`sklearn.neural_network.MLPRegressor` on standardised targets (exactly
+    MLPRegressor's with ``target_scaling=False``); the scale is then set to its
+    maximum-likelihood value on the training residuals, one per output, so that
     :meth:`predict_dist` and :meth:`log_likelihood` are honest. With
     ``Gaussian(scale="learned")`` the network also outputs a per-sample scale
-    (heteroscedastic regression). Outputs of multi-output ``y`` are independent given
-    ``x``.
+    (heteroscedastic regression), and by default training stops early on the
+    held-out log-likelihood (``early_stopping="auto"``): a learned scale otherwise
+    shrinks on the training points and the intervals come out overconfident.
+    Outputs of multi-output ``y`` are independent given ``x``.
+
+    **Target scaling.** For a location-scale noise model (Gaussian, Laplace, StudentT,
+    and LogNormal on ``log y``) the network works in standardised units: with ``m``
+    and ``s`` the location and scale of the noise model's best constant fit to each
+    target column (of ``log y`` for LogNormal), sample-weighted: the mean and
+    standard deviation for Gaussian and LogNormal, the median and a median absolute
+    deviation for the robust Laplace and StudentT,
+
+    .. math:: \\mu = m + s\\,\\mu', \\qquad \\sigma = s\\,\\sigma',
+
+    where ``mu'`` and ``sigma'`` are what the network outputs through the noise
+    model's links. Training therefore proceeds as on ``(y - m) / s`` whatever the
+    units of ``y``, while every prediction, interval, draw and likelihood is in the
+    units of ``y``: each log-likelihood includes the Jacobian ``-log s`` per target
+    column. Fitting on ``1000 * y`` shifts every log-likelihood by ``-log 1000`` and
+    leaves the predictions' :math:`R^2` unchanged. Models with no location-scale
+    family (Poisson, Bernoulli, Categorical, a :class:`~skae.noise.ColumnNoise`, a
+    Gaussian with a logistic link) are not rescaled.
 
     Parameters
     ----------
@@ -44,9 +68,21 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
         e.g. ``Gaussian(scale="learned")``.
     solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
 shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
-early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         Optimisation parameters, with the names, defaults and meaning of
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
+    early_stopping : bool or "auto", default="auto"
+        Whether to hold out ``validation_fraction`` of the training rows and stop when
+        their log-likelihood stops improving, keeping the best parameters. ``"auto"``
+        stops early when the noise model learns a scale (a ``"scale"`` among its
+        parameters, e.g. ``Gaussian(scale="learned")``) and the held-out rows number
+        at least 2, and never in :meth:`partial_fit`; a fixed scale, fitted by
+        maximum likelihood after training, does not overfit in the same way.
+    target_scaling : bool, default=True
+        Whether a location-scale noise model works in standardised units (see
+        above). The mean and standard deviation are taken on the first ``fit``, and
+        kept by ``warm_start`` fits and by every later :meth:`partial_fit` call: the
+        first call's data fix them, so that call should be representative.
     n_threads : int, default=None
         Number of BLAS threads; None chooses per pass (see :class:`skae.AutoEncoder`).
     partial_fit_noise : bool, default=True
@@ -89,10 +125,10 @@ n_iter_, t_, n_layers_
                  solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping="auto",
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, n_threads=None,
-                 partial_fit_noise=True):
+                 partial_fit_noise=True, target_scaling=True):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -104,6 +140,33 @@ n_iter_, t_, n_layers_
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, n_threads=n_threads,
             partial_fit_noise=partial_fit_noise,
         )
+        self.target_scaling = target_scaling
+
+    _parameter_constraints = {
+        **BaseLikelihoodNetwork._parameter_constraints,
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "target_scaling": ["boolean"],
+    }
+
+    def _early_stopping(self, noise, n_samples, incremental):
+        if not (isinstance(self.early_stopping, str) and self.early_stopping == "auto"):
+            return self.early_stopping
+        learns_scale = "scale" in getattr(noise, "param_names", ())
+        # the validation split needs two rows (and HistGradientBoosting's "auto"
+        # likewise never asks for a split it cannot make)
+        held_out = math.ceil(n_samples * self.validation_fraction)
+        return learns_scale and not incremental and held_out >= 2
+
+    def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
+        """The noise model in the targets' units, the network's being standardised
+        (see ``target_scaling``); the units are fixed by the first call."""
+        rescalable = getattr(noise, "can_rescale", False)
+        if not warm:
+            self._target_units = (_target_units(noise, targets, sample_weight, mask)
+                                  if self.target_scaling and rescalable else None)
+        if self._target_units is None or not rescalable:
+            return noise
+        return noise.rescaled(*self._target_units)
 
     def _layers(self, n_features, n_raw):
         hidden = self._hidden_sizes()
@@ -363,6 +426,28 @@ n_iter_, t_, n_layers_
         tags.target_tags.multi_output = True
         tags.target_tags.positive_only = self._noise_support() != "real"
         return tags
+
+
+def _target_units(noise, Y, sample_weight, mask):
+    """Per target column, the location and scale of the noise model's best constant
+    fit to the observed latent targets (``log y`` for LogNormal), in the dtype of
+    ``Y``: the (weighted) mean and standard deviation for a Gaussian, the median and
+    a median absolute deviation for the robust Laplace and StudentT, so that a few
+    gross outliers do not squeeze the bulk of the targets into a tiny range. A column
+    with no spread (or no observed entry) keeps shift 0 and unit 1."""
+    shift, unit = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
+    for j in range(Y.shape[1]):
+        rows = slice(None) if mask is None else mask[:, j]
+        latent = noise._latent(Y[rows, j : j + 1].astype(np.float64))
+        weights = None if sample_weight is None else sample_weight[rows]
+        if latent.shape[0] == 0 or (weights is not None and not weights.sum() > 0):
+            continue
+        loc = noise._marginal_loc(latent, weights)
+        scale = noise._marginal_scale(np.abs(latent - loc), weights)
+        shift[j] = loc[0]
+        if np.isfinite(scale[0]) and scale[0] > 0:
+            unit[j] = scale[0]
+    return shift.astype(Y.dtype), unit.astype(Y.dtype)
 
 
 def log_likelihood_scorer(estimator, X, y):

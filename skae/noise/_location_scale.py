@@ -1,13 +1,13 @@
 """Location-scale noise models: Gaussian, Laplace, Student-t and log-normal."""
 
+import copy
 import math
 
 import numpy as np
 from scipy import special, stats
-from sklearn.base import clone
 
 from ._base import NoiseModel
-from ._links import LOCATION_LINKS, IdentityLink, SoftplusLink
+from ._links import LOCATION_LINKS, AffineLink, IdentityLink, SoftplusLink
 from ._stats import entry_weights, robust_spread, row_dot, weighted_mean, weighted_median
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -38,11 +38,18 @@ class LocationScale(NoiseModel):
       estimator sets it to its maximum-likelihood value on the training residuals;
     - a positive float (or array, one per target): known and kept fixed;
     - ``"learned"``: a second network output per target, ``scale = softplus(raw) + 1e-6``.
+
+    :meth:`rescaled` gives the same model for targets in other units, so that a network
+    trained on standardised targets predicts, and is scored, in the targets' own units.
     """
 
-    _loc_link = IdentityLink()
-    _scale_link = SoftplusLink(floor=MIN_SCALE)
+    _base_loc_link = IdentityLink()
+    _base_scale_link = SoftplusLink(floor=MIN_SCALE)
     _standard_constant = 0.0
+    # The affine map from the network's units to the targets' (see ``rescaled``); the
+    # identity unless rescaled.
+    _target_shift = None
+    _target_unit = None
 
     def __init__(self, scale="mle"):
         self.scale = scale
@@ -59,6 +66,61 @@ class LocationScale(NoiseModel):
     def param_names(self):
         return ("loc", "scale") if self._learned else ("loc",)
 
+    @property
+    def _loc_link(self):
+        if self._target_unit is None:
+            return self._base_loc_link
+        return AffineLink(self._base_loc_link, self._target_shift, self._target_unit)
+
+    @property
+    def _scale_link(self):
+        if self._target_unit is None:
+            return self._base_scale_link
+        return AffineLink(self._base_scale_link, 0.0, self._target_unit)
+
+    @property
+    def can_rescale(self):
+        """Whether :meth:`rescaled` applies: the location's link is the identity."""
+        return self._base_loc_link.name == "identity"
+
+    def rescaled(self, shift, unit):
+        """The same model for targets in other units: ``u(y) = shift + unit * u(y')``.
+
+        ``u`` is the identity, or ``log`` for :class:`LogNormal`. If this model
+        describes ``y'`` given the raw outputs, the returned one describes ``y``:
+
+        .. math:: \\mu = \\mathrm{shift} + \\mathrm{unit}\\,\\mu', \\qquad
+                  \\sigma = \\mathrm{unit}\\,\\sigma',
+
+        for a learned scale and for the training scale of ``scale="mle"`` (1 in the
+        units of ``y'``). A known numeric scale, and the ML scale that
+        :meth:`fit_fixed` sets, are in the units of ``y``. The density then carries the
+        Jacobian of the map, ``-log(unit)`` per target column in every log-likelihood,
+        with no separate term: it is the ``log sigma`` of the family itself. The
+        gradient with respect to the raw outputs is that of the standardised model, so
+        a network trains on targets of any units as on standardised ones.
+
+        Parameters
+        ----------
+        shift, unit : ndarray of shape (n_targets,)
+            Per target column, in the dtype of the raw outputs; ``unit > 0``.
+
+        Returns
+        -------
+        model : LocationScale
+            A copy; applying ``rescaled`` twice composes the maps.
+        """
+        if not self.can_rescale:
+            raise ValueError(f"{self!r} cannot be rescaled: its location link is not the "
+                             "identity.")
+        model = copy.copy(self)
+        if self._target_unit is None:
+            model._target_shift, model._target_unit = shift, unit
+        else:
+            model._target_shift = self._target_shift + self._target_unit * shift
+            model._target_unit = self._target_unit * unit
+        return model
+
     def _fixed_scale(self):
         if isinstance(self.scale, str):
             if self.scale != "mle":
@@ -66,7 +128,8 @@ class LocationScale(NoiseModel):
                     f"{type(self).__name__}: scale must be 'mle', 'learned' or a positive "
                     f"number; got {self.scale!r}."
                 )
-            return 1.0
+            # the training scale: 1 in the network's units
+            return 1.0 if self._target_unit is None else self._target_unit
         scale = np.asarray(self.scale, dtype=float)
         if not np.all(scale > 0) or not np.all(np.isfinite(scale)):
             raise ValueError(
@@ -160,7 +223,8 @@ class LocationScale(NoiseModel):
             mean = np.divide(sums, weights, out=np.full_like(sums, pooled_mean),
                              where=weights > 0)
         scale = np.maximum(self._scale_from_statistic(mean), MIN_SCALE)
-        return clone(self).set_params(scale=float(scale) if pooled else scale)
+        # a copy rather than a clone, which would drop the units of ``rescaled``
+        return copy.copy(self).set_params(scale=float(scale) if pooled else scale)
 
     def _mean(self, params):
         return params["loc"]
@@ -185,13 +249,19 @@ class _GaussianShape:
         return np.sqrt(mean)
 
     def _nll_sum_grad(self, y, raw, grad):
-        if self._learned or self._loc_link.name != "identity":
+        if self._learned or self._base_loc_link.name != "identity":
             return super()._nll_sum_grad(y, raw, grad)
         # Fixed scale, identity link: training's hot path. The residual is formed in
         # ``grad`` itself, with no temporary of the batch's size.
         d = y.shape[1]
-        scale = self._fixed_scale()  # 1.0 while training with scale="mle"
-        residual = np.subtract(raw[:, :d], self._latent(y), out=grad)
+        scale = self._fixed_scale()  # 1.0 (or the unit) while training with scale="mle"
+        unit = self._target_unit
+        if unit is None:
+            residual = np.subtract(raw[:, :d], self._latent(y), out=grad)
+        else:
+            residual = np.multiply(raw[:, :d], unit, out=grad)
+            residual += self._target_shift
+            residual -= self._latent(y)
         if isinstance(scale, float):  # one scale for all columns
             nll = (0.5 / scale**2) * row_dot(residual, residual)
             if scale != 1.0:
@@ -200,7 +270,9 @@ class _GaussianShape:
             residual /= scale.astype(raw.dtype, copy=False)  # -z
             nll = 0.5 * row_dot(residual, residual)
             residual /= scale.astype(raw.dtype, copy=False)
-        return nll  # grad = residual = (loc - y) / scale^2
+        if unit is not None:
+            residual *= unit  # d loc / d raw
+        return nll  # grad = residual = (loc - y) / scale^2 * d loc / d raw
 
 
 class Gaussian(_GaussianShape, LocationScale):
@@ -237,7 +309,7 @@ class Gaussian(_GaussianShape, LocationScale):
         self.link = link
 
     @property
-    def _loc_link(self):
+    def _base_loc_link(self):
         try:
             return LOCATION_LINKS[self.link]
         except (KeyError, TypeError):
@@ -384,7 +456,7 @@ class StudentT(LocationScale):
         z = (y - loc) / scale
         g_prime = (df + 1) * z / (df + z * z)
         terms = 0.5 * (df + 1) * np.log1p(z * z / df)
-        grad[:, :d] = -g_prime / scale
+        grad[:, :d] = -g_prime / scale * self._loc_link.derivative(raw[:, :d], loc)
         if self._learned:
             terms += np.log(scale)
             grad[:, d : 2 * d] = ((1 - z * g_prime) / scale
