@@ -340,6 +340,38 @@ class NoiseModel(BaseEstimator):
         """
         return self
 
+    def crps(self, y, raw):
+        """Continuous ranked probability score of every entry: lower is better.
+
+        .. math:: \\mathrm{CRPS}(F, y) = \\int_{-\\infty}^{\\infty}
+                  \\big(F(t) - \\mathbf{1}\\{t \\ge y\\}\\big)^2 \\, dt
+                  = \\mathbb{E}|Y - y| - \\tfrac12 \\mathbb{E}|Y - Y'|
+
+        with ``F`` the predictive CDF and ``Y, Y'`` independent draws from it: a proper
+        scoring rule in the units of ``y``, in closed form for the models that define
+        ``_crps(y, params)``.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        raw : ndarray of shape (n_samples, n_raw(n_targets))
+
+        Returns
+        -------
+        crps : ndarray of shape (n_samples, n_targets)
+
+        Raises
+        ------
+        ValueError
+            If the model has no closed form.
+        """
+        y, raw = np.asarray(y), np.asarray(raw)
+        self._check_target_shape(y)
+        return self._crps(y, self.params(raw))
+
+    def _crps(self, y, params):
+        raise ValueError(f"{type(self).__name__} noise has no closed-form CRPS.")
+
     def has_finite_parameters(self):
         """Whether every numeric parameter (e.g. a fitted scale) is finite."""
         return all(np.isfinite(value).all() for value in self.get_params().values()

@@ -11,6 +11,10 @@ from ._links import LOCATION_LINKS, AffineLink, IdentityLink, SoftplusLink
 from ._stats import entry_weights, robust_spread, row_dot, weighted_mean, weighted_median
 
 _LOG_2PI = math.log(2 * math.pi)
+
+
+def _std_normal_pdf(z):
+    return np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
 # Floor under every learned or fitted scale: keeps 1 / scale finite on a perfectly
 # fitted point.
 MIN_SCALE = 1e-6
@@ -229,6 +233,10 @@ class LocationScale(NoiseModel):
     def _mean(self, params):
         return params["loc"]
 
+    def _crps(self, y, params):
+        # CRPS is equivariant under y -> loc + scale z: scale times the standard CRPS
+        return params["scale"] * self._standard_crps((y - params["loc"]) / params["scale"])
+
 
 class _GaussianShape:
     """The standard Gaussian density, shared by :class:`Gaussian` and :class:`LogNormal`."""
@@ -281,6 +289,11 @@ class Gaussian(_GaussianShape, LocationScale):
     .. math:: -\\log p(y) = \\frac{(y - \\mu)^2}{2 \\sigma^2} + \\log \\sigma
               + \\tfrac12 \\log 2\\pi
 
+    Its CRPS (see :meth:`crps`), with ``z = (y - mu) / sigma``, is
+
+    .. math:: \\sigma \\Big[z\\,\\big(2\\Phi(z) - 1\\big) + 2\\varphi(z)
+              - \\tfrac{1}{\\sqrt\\pi}\\Big].
+
     With the default ``scale="mle"`` training minimises exactly the squared error / 2;
     the fitted estimator then sets ``sigma^2`` to the mean squared residual.
 
@@ -320,6 +333,10 @@ class Gaussian(_GaussianShape, LocationScale):
     def _scipy(self, params):
         return stats.norm(loc=params["loc"], scale=params["scale"])
 
+    @staticmethod
+    def _standard_crps(z):
+        return z * (2 * special.ndtr(z) - 1) + 2 * _std_normal_pdf(z) - 1 / math.sqrt(math.pi)
+
 
 class LogNormal(_GaussianShape, LocationScale):
     """Log-normal noise for positive, right-skewed targets: ``log y ~ N(loc, scale^2)``.
@@ -327,7 +344,11 @@ class LogNormal(_GaussianShape, LocationScale):
     .. math:: -\\log p(y) = \\frac{(\\log y - \\mu)^2}{2 \\sigma^2} + \\log \\sigma
               + \\log y + \\tfrac12 \\log 2\\pi
 
-    The mean is ``exp(mu + sigma^2 / 2)``.
+    The mean is ``exp(mu + sigma^2 / 2)``. Its CRPS (Baran and Lerch, 2015), with
+    ``z = (log y - mu) / sigma``, is
+
+    .. math:: y\\,\\big(2\\Phi(z) - 1\\big) - 2 e^{\\mu + \\sigma^2/2}
+              \\Big[\\Phi(z - \\sigma) + \\Phi\\big(\\sigma/\\sqrt2\\big) - 1\\Big].
 
     Parameters
     ----------
@@ -350,6 +371,13 @@ class LogNormal(_GaussianShape, LocationScale):
     def _scipy(self, params):
         return stats.lognorm(s=params["scale"], scale=np.exp(params["loc"]))
 
+    def _crps(self, y, params):
+        loc, scale = params["loc"], params["scale"]
+        z = (np.log(y) - loc) / scale
+        return (y * (2 * special.ndtr(z) - 1)
+                - 2 * np.exp(loc + 0.5 * scale**2)
+                * (special.ndtr(z - scale) + special.ndtr(scale / math.sqrt(2)) - 1))
+
 
 class Laplace(LocationScale):
     """Laplace noise: ``y ~ Laplace(loc, scale)``.
@@ -357,7 +385,10 @@ class Laplace(LocationScale):
     .. math:: -\\log p(y) = \\frac{|y - \\mu|}{b} + \\log 2b
 
     With the default ``scale="mle"`` training minimises exactly the absolute error; the
-    fitted estimator then sets ``b`` to the mean absolute residual.
+    fitted estimator then sets ``b`` to the mean absolute residual. Its CRPS, with
+    ``z = (y - mu) / b``, is
+
+    .. math:: b\\,\\big(|z| + e^{-|z|} - \\tfrac34\\big).
 
     Parameters
     ----------
@@ -391,6 +422,11 @@ class Laplace(LocationScale):
     def _scipy(self, params):
         return stats.laplace(loc=params["loc"], scale=params["scale"])
 
+    @staticmethod
+    def _standard_crps(z):
+        a = np.abs(z)
+        return a + np.exp(-a) - 0.75
+
 
 class StudentT(LocationScale):
     """Student-t noise for heavy-tailed targets: ``(y - loc) / scale ~ t(df)``.
@@ -398,6 +434,14 @@ class StudentT(LocationScale):
     .. math:: -\\log p(y) = \\tfrac{\\nu + 1}{2} \\log\\left(1 + \\tfrac{z^2}{\\nu}\\right)
               + \\log \\sigma + \\log \\Gamma(\\tfrac{\\nu}{2})
               - \\log \\Gamma(\\tfrac{\\nu + 1}{2}) + \\tfrac12 \\log \\nu\\pi
+
+    Its CRPS, finite for ``nu > 1``, with ``z = (y - mu) / sigma`` and ``F_nu``,
+    ``f_nu`` the standard t CDF and density (Jordan, Krueger and Lerch, 2019), is
+
+    .. math:: \\sigma \\Big[z\\,\\big(2F_\\nu(z) - 1\\big)
+              + 2 f_\\nu(z)\\,\\frac{\\nu + z^2}{\\nu - 1}
+              - \\frac{2\\sqrt\\nu\\,B(\\tfrac12, \\nu - \\tfrac12)}
+                     {(\\nu - 1)\\,B(\\tfrac12, \\tfrac\\nu2)^2}\\Big].
 
     Parameters
     ----------
@@ -493,6 +537,17 @@ class StudentT(LocationScale):
         if self._learned_df:
             init.append(np.full(y.shape[1], self._df_link.inverse(4.0)))
         return init
+
+    def _crps(self, y, params):
+        df = params["df"]
+        if np.any(df <= 1):
+            raise ValueError("StudentT: the CRPS is infinite for df <= 1.")
+        z = (y - params["loc"]) / params["scale"]
+        standard = (z * (2 * special.stdtr(df, z) - 1)
+                    + 2 * np.exp(stats.t.logpdf(z, df)) * (df + z * z) / (df - 1)
+                    - 2 * np.sqrt(df) * np.exp(special.betaln(0.5, df - 0.5)
+                                               - 2 * special.betaln(0.5, 0.5 * df)) / (df - 1))
+        return params["scale"] * standard
 
     def _scipy(self, params):
         # float64 df: scipy's t raises on float32 df in mean, var and rvs (scipy 1.17)
