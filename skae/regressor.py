@@ -162,7 +162,7 @@ n_iter_, t_, n_layers_
         (see ``target_scaling``); the units are fixed by the first call."""
         rescalable = getattr(noise, "can_rescale", False)
         if not warm:
-            self._target_units = (_target_units(noise, targets, sample_weight, mask)
+            self._target_units = (noise.marginal_units(targets, sample_weight, mask)
                                   if self.target_scaling and rescalable else None)
         if self._target_units is None or not rescalable:
             return noise
@@ -529,28 +529,6 @@ n_iter_, t_, n_layers_
         tags.target_tags.multi_output = True
         tags.target_tags.positive_only = self._noise_support() != "real"
         return tags
-
-
-def _target_units(noise, Y, sample_weight, mask):
-    """Per target column, the location and scale of the noise model's best constant
-    fit to the observed latent targets (``log y`` for LogNormal), in the dtype of
-    ``Y``: the (weighted) mean and standard deviation for a Gaussian, the median and
-    a median absolute deviation for the robust Laplace and StudentT, so that a few
-    gross outliers do not squeeze the bulk of the targets into a tiny range. A column
-    with no spread (or no observed entry) keeps shift 0 and unit 1."""
-    shift, unit = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
-    for j in range(Y.shape[1]):
-        rows = slice(None) if mask is None else mask[:, j]
-        latent = noise._latent(Y[rows, j : j + 1].astype(np.float64))
-        weights = None if sample_weight is None else sample_weight[rows]
-        if latent.shape[0] == 0 or (weights is not None and not weights.sum() > 0):
-            continue
-        loc = noise._marginal_loc(latent, weights)
-        scale = noise._marginal_scale(np.abs(latent - loc), weights)
-        shift[j] = loc[0]
-        if np.isfinite(scale[0]) and scale[0] > 0:
-            unit[j] = scale[0]
-    return shift.astype(Y.dtype), unit.astype(Y.dtype)
 
 
 def log_likelihood_scorer(estimator, X, y):

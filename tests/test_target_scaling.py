@@ -149,3 +149,36 @@ def test_rescaled_gradient_matches_finite_differences(noise):
                                      if isinstance(noise, LogNormal) else 0.0)
     np.testing.assert_allclose(model.nll(y, raw), noise.nll(standard_y, raw) + jacobian,
                                rtol=1e-9)
+
+
+def test_marginal_units_are_the_best_constant_fit():
+    rng = np.random.RandomState(0)
+    y = (5 + 2 * rng.normal(size=(400, 2)))
+    y[:4, 0] = 1e7  # gross outliers in the first column
+    shift, unit = Gaussian().marginal_units(y)
+    np.testing.assert_allclose(shift, y.mean(axis=0))
+    np.testing.assert_allclose(unit, y.std(axis=0))
+    robust_shift, robust_unit = Laplace().marginal_units(y)
+    assert abs(robust_shift[0] - 5) < 0.5 and 1 < robust_unit[0] < 4  # the bulk's
+    # weights act as repetitions; masked entries are left out
+    weights = rng.randint(0, 3, size=400)
+    np.testing.assert_allclose(Gaussian().marginal_units(y, weights),
+                               Gaussian().marginal_units(np.repeat(y, weights, axis=0)))
+    mask = np.ones_like(y, dtype=bool)
+    mask[:4, 0] = False
+    masked_shift, _ = Gaussian().marginal_units(y, mask=mask)
+    assert masked_shift[0] == pytest.approx(y[4:, 0].mean())
+    log_shift, log_unit = LogNormal().marginal_units(np.exp(y[4:]))
+    np.testing.assert_allclose(log_shift, y[4:].mean(axis=0))
+    assert Gaussian().marginal_units(np.ones((5, 1)))[1][0] == 1.0  # no spread
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_missing_targets_are_left_out_of_the_units():
+    X, y = _data()
+    Y = np.column_stack([y, 100 * y])
+    Y[:10, 1] = np.nan
+    reg = _fit(Gaussian(), X, Y)
+    _, unit = reg._target_units
+    assert unit[1] == pytest.approx(100 * np.std(y[10:]))
+    assert np.all(np.isfinite(reg.log_likelihood(X, Y)))

@@ -87,6 +87,43 @@ class LocationScale(NoiseModel):
         """Whether :meth:`rescaled` applies: the location's link is the identity."""
         return self._base_loc_link.name == "identity"
 
+    def marginal_units(self, y, sample_weight=None, mask=None):
+        """Per target column, the location and scale of the best constant model.
+
+        The units in which :meth:`rescaled` standardises the targets: of the latent
+        targets (``log y`` for LogNormal), the (weighted) mean and standard deviation
+        for Gaussian and LogNormal, the median and a median absolute deviation for the
+        robust Laplace and StudentT, so that a few gross outliers do not squeeze the
+        bulk of the targets into a tiny range. The same marginal fit starts the output
+        biases (``initial_raw``).
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        sample_weight : ndarray of shape (n_samples,), default=None
+        mask : ndarray of bool of the shape of ``y``, default=None
+            True where an entry is observed; the others are left out.
+
+        Returns
+        -------
+        shift, unit : ndarray of shape (n_targets,)
+            In the dtype of ``y``. A column with no spread (or no observed entry) gets
+            shift 0 and unit 1.
+        """
+        shift, unit = np.zeros(y.shape[1]), np.ones(y.shape[1])
+        for j in range(y.shape[1]):
+            rows = slice(None) if mask is None else mask[:, j]
+            latent = self._latent(y[rows, j : j + 1].astype(np.float64))
+            weights = None if sample_weight is None else sample_weight[rows]
+            if latent.shape[0] == 0 or (weights is not None and not weights.sum() > 0):
+                continue
+            loc = self._marginal_loc(latent, weights)
+            scale = self._marginal_scale(np.abs(latent - loc), weights)
+            shift[j] = loc[0]
+            if np.isfinite(scale[0]) and scale[0] > 0:
+                unit[j] = scale[0]
+        return shift.astype(y.dtype), unit.astype(y.dtype)
+
     def rescaled(self, shift, unit):
         """The same model for targets in other units: ``u(y) = shift + unit * u(y')``.
 
