@@ -426,6 +426,7 @@ n_iter_, t_, n_layers_
             )
         return X, Y
 
+    @lazy_on_dask
     def crps(self, X, y):
         """Continuous ranked probability score of each sample, summed over outputs.
 
