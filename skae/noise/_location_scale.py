@@ -580,11 +580,13 @@ class StudentT(LocationScale):
         if np.any(df <= 1):
             raise ValueError("StudentT: the CRPS is infinite for df <= 1.")
         z = (y - params["loc"]) / params["scale"]
+        density = np.exp(-self._log_normaliser(df) - 0.5 * (df + 1) * np.log1p(z * z / df))
         standard = (z * (2 * special.stdtr(df, z) - 1)
-                    + 2 * np.exp(stats.t.logpdf(z, df)) * (df + z * z) / (df - 1)
+                    + 2 * density * (df + z * z) / (df - 1)
                     - 2 * np.sqrt(df) * np.exp(special.betaln(0.5, df - 0.5)
                                                - 2 * special.betaln(0.5, 0.5 * df)) / (df - 1))
-        return params["scale"] * standard
+        # stdtr and betaln compute in float64 only
+        return (params["scale"] * standard).astype(params["loc"].dtype, copy=False)
 
     def _scipy(self, params):
         # float64 df: scipy's t raises on float32 df in mean, var and rvs (scipy 1.17)
