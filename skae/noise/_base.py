@@ -61,7 +61,8 @@ class NoiseModel(BaseEstimator):
     - ``_scipy(params)``: the equivalent frozen ``scipy.stats`` distribution;
     - ``_initial_raw(y, sample_weight)``, and optionally ``_mean(params)``,
       ``_nll_sum_grad`` (a faster per-sample sum of the terms), ``fixed_statistics``
-      and ``fit_fixed`` (parameters fitted by maximum likelihood after training).
+      and ``fit_fixed`` (parameters fitted by maximum likelihood after training),
+      ``_crps(y, params)`` (the CRPS in closed form, see :meth:`crps`).
 
     :func:`skae.utils.check_noise_model` checks all of this for a subclass in one
     call. Noise models are scikit-learn estimators in the sense of ``get_params``:
