@@ -76,13 +76,16 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         their log-likelihood stops improving, keeping the best parameters. ``"auto"``
         stops early when the noise model learns a scale (a ``"scale"`` among its
         parameters, e.g. ``Gaussian(scale="learned")``) and the held-out rows number
-        at least 2, and never in :meth:`partial_fit`; a fixed scale, fitted by
-        maximum likelihood after training, does not overfit in the same way.
+        at least 2, and never in :meth:`partial_fit`. A fixed scale is fitted by
+        maximum likelihood after training; early stopping helped it on some data sets
+        and hurt it on others (``benchmarks/bench_regressor_defaults.py``), so "auto"
+        leaves it off.
     target_scaling : bool, default=True
         Whether a location-scale noise model works in standardised units (see
-        above). The mean and standard deviation are taken on the first ``fit``, and
-        kept by ``warm_start`` fits and by every later :meth:`partial_fit` call: the
-        first call's data fix them, so that call should be representative.
+        above). The units are taken on the first ``fit`` (or ``partial_fit``) and
+        kept by ``warm_start`` fits and by every later :meth:`partial_fit` call, as is
+        the choice to scale at all: the first call's data fix them, so that call
+        should be representative.
     n_threads : int, default=None
         Number of BLAS threads; None chooses per pass (see :class:`skae.AutoEncoder`).
     partial_fit_noise : bool, default=True
