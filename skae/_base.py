@@ -105,11 +105,19 @@ class BaseLikelihoodNetwork(BaseEstimator):
             )
         return [int(s) for s in sizes]
 
-    def _training_config(self):
+    def _early_stopping(self, noise, n_samples, incremental):
+        """Whether this fit stops early: ``early_stopping`` resolved for ``noise``."""
+        return self.early_stopping
+
+    def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
+        """The noise model that training uses; a subclass may rescale it to the targets."""
+        return noise
+
+    def _training_config(self, early_stopping):
         return TrainingConfig(
             solver=self.solver, max_iter=self.max_iter, batch_size=self.batch_size,
             shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-            early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
+            early_stopping=early_stopping, validation_fraction=self.validation_fraction,
             verbose=self.verbose, max_fun=self.max_fun,
             optimizer_params=dict(
                 learning_rate_init=self.learning_rate_init, learning_rate=self.learning_rate,
@@ -134,14 +142,13 @@ class BaseLikelihoodNetwork(BaseEstimator):
         return None
 
     def _fit(self, X, y, sample_weight, incremental):
-        if incremental and self.early_stopping:
+        if incremental and self.early_stopping is True:
             raise ValueError("partial_fit does not support early_stopping=True; fit with "
                              "early_stopping=False, or use fit.")
         warm = hasattr(self, "_network") and (incremental or self.warm_start)
         target_names = self._target_names(X, y)
         X, Y = self._validate_fit_data(X, y, reset=not warm)
         noise = self._positional(resolve_noise(self.noise), target_names)
-        self._noise_model = noise  # unfitted and positional: what fit_noise starts from
         X, Y = self._validate_targets(noise, X, Y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -151,8 +158,11 @@ class BaseLikelihoodNetwork(BaseEstimator):
         mask = observed_mask(targets)
         if mask is not None and not mask.any():
             raise ValueError("Every target entry is missing (NaN): there is nothing to fit.")
+        noise = self._noise_for_training(noise, targets, sample_weight, mask, warm)
+        self._noise_model = noise  # unfitted and positional: what fit_noise starts from
         layers = self._layers(X.shape[1], noise.n_raw(targets.shape[1]))
-        config = self._training_config()
+        config = self._training_config(
+            self._early_stopping(noise, X.shape[0], incremental))
         if warm:
             self._check_unchanged_structure(layers, noise)
         else:

@@ -1,16 +1,19 @@
 """MLPLikelihoodRegressor: a neural regressor that returns whole predictive distributions."""
 
+import math
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
 from ._dask import lazy_on_dask
 from ._training import Data
-from .noise import ColumnNoise
+from .noise import Categorical, ColumnNoise
 
 
 class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
@@ -23,13 +26,34 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
     .. math:: \\min_\\theta \\; -\\sum_i w_i \\log p\\big(y_i \\mid \\omega = f_\\theta(x_i)\\big)
               + \\tfrac{\\alpha}{2}\\lVert W\\rVert^2 .
 
-    With the default ``noise="gaussian"`` (fixed scale) this is exactly
-    :class:`sklearn.neural_network.MLPRegressor`'s squared error; the scale is then set
-    to its maximum-likelihood value on the training residuals, one per output, so that
+    With the default ``noise="gaussian"`` (fixed scale) this is the squared error of
+    :class:`sklearn.neural_network.MLPRegressor` on standardised targets (exactly
+    MLPRegressor's with ``target_scaling=False``); the scale is then set to its
+    maximum-likelihood value on the training residuals, one per output, so that
     :meth:`predict_dist` and :meth:`log_likelihood` are honest. With
     ``Gaussian(scale="learned")`` the network also outputs a per-sample scale
-    (heteroscedastic regression). Outputs of multi-output ``y`` are independent given
-    ``x``.
+    (heteroscedastic regression), and by default training stops early on the
+    held-out log-likelihood (``early_stopping="auto"``): a learned scale otherwise
+    shrinks on the training points and the intervals come out overconfident.
+    Outputs of multi-output ``y`` are independent given ``x``.
+
+    **Target scaling.** For a location-scale noise model (Gaussian, Laplace, StudentT,
+    and LogNormal on ``log y``) the network works in standardised units: with ``m``
+    and ``s`` the location and scale of the noise model's best constant fit to each
+    target column (of ``log y`` for LogNormal), sample-weighted: the mean and
+    standard deviation for Gaussian and LogNormal, the median and a median absolute
+    deviation for the robust Laplace and StudentT,
+
+    .. math:: \\mu = m + s\\,\\mu', \\qquad \\sigma = s\\,\\sigma',
+
+    where ``mu'`` and ``sigma'`` are what the network outputs through the noise
+    model's links. Training therefore proceeds as on ``(y - m) / s`` whatever the
+    units of ``y``, while every prediction, interval, draw and likelihood is in the
+    units of ``y``: each log-likelihood includes the Jacobian ``-log s`` per target
+    column. Fitting on ``1000 * y`` shifts every log-likelihood by ``-log 1000`` and
+    leaves the predictions' :math:`R^2` unchanged. Models with no location-scale
+    family (Poisson, Bernoulli, Categorical, a :class:`~skae.noise.ColumnNoise`, a
+    Gaussian with a logistic link) are not rescaled.
 
     Parameters
     ----------
@@ -44,9 +68,24 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
         e.g. ``Gaussian(scale="learned")``.
     solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
 shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
-early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         Optimisation parameters, with the names, defaults and meaning of
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
+    early_stopping : bool or "auto", default="auto"
+        Whether to hold out ``validation_fraction`` of the training rows and stop when
+        their log-likelihood stops improving, keeping the best parameters. ``"auto"``
+        stops early when the noise model learns a scale (a ``"scale"`` among its
+        parameters, e.g. ``Gaussian(scale="learned")``) and the held-out rows number
+        at least 2, and never in :meth:`partial_fit`. A fixed scale is fitted by
+        maximum likelihood after training; early stopping helped it on some data sets
+        and hurt it on others (``benchmarks/bench_regressor_defaults.py``), so "auto"
+        leaves it off.
+    target_scaling : bool, default=True
+        Whether a location-scale noise model works in standardised units (see
+        above). The units are taken on the first ``fit`` (or ``partial_fit``) and
+        kept by ``warm_start`` fits and by every later :meth:`partial_fit` call, as is
+        the choice to scale at all: the first call's data fix them, so that call
+        should be representative.
     n_threads : int, default=None
         Number of BLAS threads; None chooses per pass (see :class:`skae.AutoEncoder`).
     partial_fit_noise : bool, default=True
@@ -89,10 +128,10 @@ n_iter_, t_, n_layers_
                  solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping="auto",
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, n_threads=None,
-                 partial_fit_noise=True):
+                 partial_fit_noise=True, target_scaling=True):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -104,6 +143,33 @@ n_iter_, t_, n_layers_
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, n_threads=n_threads,
             partial_fit_noise=partial_fit_noise,
         )
+        self.target_scaling = target_scaling
+
+    _parameter_constraints = {
+        **BaseLikelihoodNetwork._parameter_constraints,
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "target_scaling": ["boolean"],
+    }
+
+    def _early_stopping(self, noise, n_samples, incremental):
+        if not (isinstance(self.early_stopping, str) and self.early_stopping == "auto"):
+            return self.early_stopping
+        learns_scale = "scale" in getattr(noise, "param_names", ())
+        # the validation split needs two rows (and HistGradientBoosting's "auto"
+        # likewise never asks for a split it cannot make)
+        held_out = math.ceil(n_samples * self.validation_fraction)
+        return learns_scale and not incremental and held_out >= 2
+
+    def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
+        """The noise model in the targets' units, the network's being standardised
+        (see ``target_scaling``); the units are fixed by the first call."""
+        rescalable = getattr(noise, "can_rescale", False)
+        if not warm:
+            self._target_units = (noise.marginal_units(targets, sample_weight, mask)
+                                  if self.target_scaling and rescalable else None)
+        if self._target_units is None or not rescalable:
+            return noise
+        return noise.rescaled(*self._target_units)
 
     def _layers(self, n_features, n_raw):
         hidden = self._hidden_sizes()
@@ -346,6 +412,11 @@ n_iter_, t_, n_layers_
             ``-inf`` for a sample whose target lies outside the noise model's support
             (it has likelihood zero).
         """
+        X, Y = self._validate_scored(X, y)
+        return self._log_likelihood(Data(X, Y, mask=observed_mask(Y)))
+
+    def _validate_scored(self, X, y):
+        """X and 2-D y (NaN marking a missing entry) for scoring the fitted model."""
         X = self._validate_X(X)
         dtype = self._network.dtype
         y = check_array(y, ensure_2d=False, dtype=dtype, input_name="y",
@@ -356,7 +427,106 @@ n_iter_, t_, n_layers_
                 f"y has shape {np.shape(y)}; expected {X.shape[0]} rows and "
                 f"{self.n_outputs_} output(s)."
             )
-        return self._log_likelihood(Data(X, Y, mask=observed_mask(Y)))
+        return X, Y
+
+    @lazy_on_dask
+    def crps(self, X, y):
+        """Continuous ranked probability score of each sample, summed over outputs.
+
+        .. math:: \\mathrm{CRPS}(F, y) = \\int \\big(F(t) - \\mathbf{1}\\{t \\ge y\\}\\big)^2
+                  \\, dt = \\mathbb{E}|Y - y| - \\tfrac12 \\mathbb{E}|Y - Y'|
+
+        for the predictive CDF ``F`` of each output: a proper scoring rule like the
+        log-likelihood, but in the units of ``y`` and forgiving of a tail that the
+        log score punishes without bound. Lower is better; :func:`crps_scorer` is its
+        negated mean for ``GridSearchCV``. Closed forms (see each noise model's
+        docstring): Gaussian, Laplace, LogNormal, StudentT with ``df > 1``, Poisson
+        (the infinite sum over counts in closed form, with Bessel functions),
+        Bernoulli (the Brier score for binary targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            NaN marks a missing entry, which adds nothing.
+
+        Returns
+        -------
+        crps : ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            For a noise model with no closed form, or targets outside its support.
+        """
+        X, Y = self._validate_scored(X, y)
+        mask = observed_mask(Y)
+        self.noise_.validate_target(Y, allow_missing=True)
+        if mask is not None:
+            Y = self.noise_._fill(Y, ~mask)
+        scores = self.noise_.crps(Y, self._raw(X))
+        if mask is not None:
+            scores = np.where(mask, scores, 0)
+        return scores.sum(axis=1).astype(self._network.dtype, copy=False)
+
+    def pit(self, X, y, random_state=None):
+        """Probability integral transform ``F(y)`` of each target under its prediction.
+
+        For a calibrated model the values are uniform on [0, 1]: a histogram that is
+        U-shaped shows intervals that are too narrow, a hump too wide ones, a slope a
+        biased location. For a discrete model (Poisson, Bernoulli, Ordinal) ``F``
+        jumps at the observed value and the transform is randomised,
+
+        .. math:: u = F(y - 1) + v\\,\\big(F(y) - F(y - 1)\\big), \\qquad v \\sim U(0, 1),
+
+        which is exactly uniform for a calibrated model (Czado, Gneiting and Held,
+        2009); ``random_state`` seeds ``v``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        random_state : int, RandomState instance or None, default=None
+            Draws ``v`` for a discrete model.
+
+        Returns
+        -------
+        pit : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            NaN where ``y`` is missing.
+
+        Raises
+        ------
+        ValueError
+            For outcomes that are not ordered (Categorical) or a ColumnNoise.
+        """
+        if isinstance(self.noise_, (Categorical, ColumnNoise)):
+            raise ValueError(f"pit needs one ordered outcome per output; "
+                             f"{type(self.noise_).__name__} noise has none.")
+        X, Y = self._validate_scored(X, y)
+        y = self._squeeze(Y)
+        dist = self.predict_dist(X)
+        with np.errstate(invalid="ignore"):
+            upper = dist.cdf(y)
+            if hasattr(dist, "pmf"):
+                lower = dist.cdf(y - 1)
+                v = check_random_state(random_state).uniform(size=np.shape(y))
+                upper = lower + v * (upper - lower)
+        return np.where(np.isnan(y), np.nan, upper).astype(self._network.dtype, copy=False)
+
+    @available_if(lambda est: _has_categorical_noise(est))
+    def predict_proba(self, X):
+        """Class probabilities of a Categorical regressor fitted on one-hot targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            One column per target column, each row summing to 1.
+        """
+        return self.noise_.params(self._raw(X))["p"]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -379,7 +549,39 @@ def log_likelihood_scorer(estimator, X, y):
     >>> search = GridSearchCV(MLPLikelihoodRegressor(), {"noise": ["gaussian", "laplace"]},
     ...                       scoring=log_likelihood_scorer)
     """
+    estimator, X = _final_step(estimator, X)
+    return float(np.mean(estimator.log_likelihood(X, y)))
+
+
+def crps_scorer(estimator, X, y):
+    """Negative mean CRPS: a scorer for ``GridSearchCV(scoring=...)``.
+
+    Higher is better, as every scikit-learn score (the CRPS itself is a loss). Works
+    with any estimator that has a ``crps(X, y)`` method, such as
+    :meth:`MLPLikelihoodRegressor.crps`, and with a pipeline ending in one.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skae import MLPLikelihoodRegressor, crps_scorer
+    >>> search = GridSearchCV(MLPLikelihoodRegressor(), {"alpha": [1e-4, 1e-2]},
+    ...                       scoring=crps_scorer)
+    """
+    estimator, X = _final_step(estimator, X)
+    return -float(np.mean(estimator.crps(X, y)))
+
+
+def _final_step(estimator, X):
+    """The last step of a (nested) pipeline, and X transformed by the steps before."""
     while isinstance(estimator, Pipeline):
         X = estimator[:-1].transform(X)
         estimator = estimator[-1]
-    return float(np.mean(estimator.log_likelihood(X, y)))
+    return estimator, X
+
+
+def _has_categorical_noise(estimator):
+    """``available_if`` condition of predict_proba."""
+    noise = getattr(estimator, "noise_", estimator.noise)
+    if not (isinstance(noise, Categorical) or noise == "categorical"):
+        raise AttributeError("predict_proba is only available with Categorical noise.")
+    return True

@@ -70,10 +70,12 @@ def test_autoencoder_counts_layers_and_outputs():
 
 def test_loss_is_half_squared_error_without_constants():
     # the training loss leaves out log(2 pi) / 2: for the default Gaussian it is the
-    # squared error / 2 (plus the penalty), as scikit-learn's MLP reports it
+    # squared error / 2 (plus the penalty), as scikit-learn's MLP reports it (in the
+    # targets' own units without target scaling)
     rng = np.random.RandomState(0)
-    X, y = rng.normal(size=(100, 3)), rng.normal(size=100)
-    reg = MLPLikelihoodRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=0.0).fit(X, y)
+    X, y = rng.normal(size=(100, 3)), 3 + 2 * rng.normal(size=100)
+    reg = MLPLikelihoodRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=0.0,
+                                 target_scaling=False).fit(X, y)
     assert reg.loss_ == pytest.approx(0.5 * np.mean((reg.predict(X) - y) ** 2), rel=1e-6)
 
 

@@ -279,7 +279,9 @@ def test_mle_gaussian_trains_exactly_as_unit_scale(solver):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(80, 3))
     y = np.sin(X[:, 0]) + 0.3 * rng.normal(size=80)
-    params = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=30, random_state=0)
+    # in the targets' own units: a known scale of 1 is the training scale of "mle"
+    params = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=30, random_state=0,
+                  target_scaling=False)
     mle = MLPLikelihoodRegressor(noise="gaussian", **params).fit(X, y)
     unit = MLPLikelihoodRegressor(noise=Gaussian(scale=1.0), **params).fit(X, y)
     np.testing.assert_array_equal(mle.predict(X), unit.predict(X))
@@ -480,12 +482,14 @@ def test_same_random_state_and_pickling_give_identical_predictions(noise):
                                    Gaussian(scale="learned")], ids=repr)
 def test_sample_weight_equals_repetition(noise):
     # integer weights act as repeated rows: initialisation (weighted medians included),
-    # loss, penalty and ML scales; only summation order differs
+    # loss, penalty and ML scales; only summation order differs. Early stopping is off:
+    # its validation split holds out rows, not weight.
     rng = np.random.RandomState(42)
     X = rng.rand(15, 30)
     y = rng.randint(0, 3, size=15).astype(float)
     weights = rng.randint(0, 5, size=15)
-    params = dict(hidden_layer_sizes=(32,), max_iter=200, random_state=0)
+    params = dict(hidden_layer_sizes=(32,), max_iter=200, random_state=0,
+                  early_stopping=False)
     weighted = MLPLikelihoodRegressor(noise=noise, **params).fit(X, y, sample_weight=weights)
     repeated = MLPLikelihoodRegressor(noise=noise, **params).fit(
         np.repeat(X, weights, axis=0), np.repeat(y, weights))

@@ -61,7 +61,8 @@ class NoiseModel(BaseEstimator):
     - ``_scipy(params)``: the equivalent frozen ``scipy.stats`` distribution;
     - ``_initial_raw(y, sample_weight)``, and optionally ``_mean(params)``,
       ``_nll_sum_grad`` (a faster per-sample sum of the terms), ``fixed_statistics``
-      and ``fit_fixed`` (parameters fitted by maximum likelihood after training).
+      and ``fit_fixed`` (parameters fitted by maximum likelihood after training),
+      ``_crps(y, params)`` (the CRPS in closed form, see :meth:`crps`).
 
     :func:`skae.utils.check_noise_model` checks all of this for a subclass in one
     call. Noise models are scikit-learn estimators in the sense of ``get_params``:
@@ -347,6 +348,38 @@ class NoiseModel(BaseEstimator):
         is true exactly when a subclass overrides :meth:`fixed_statistics`.
         """
         return type(self).fixed_statistics is not NoiseModel.fixed_statistics
+
+    def crps(self, y, raw):
+        """Continuous ranked probability score of every entry: lower is better.
+
+        .. math:: \\mathrm{CRPS}(F, y) = \\int_{-\\infty}^{\\infty}
+                  \\big(F(t) - \\mathbf{1}\\{t \\ge y\\}\\big)^2 \\, dt
+                  = \\mathbb{E}|Y - y| - \\tfrac12 \\mathbb{E}|Y - Y'|
+
+        with ``F`` the predictive CDF and ``Y, Y'`` independent draws from it: a proper
+        scoring rule in the units of ``y``, in closed form for the models that define
+        ``_crps(y, params)``.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        raw : ndarray of shape (n_samples, n_raw(n_targets))
+
+        Returns
+        -------
+        crps : ndarray of shape (n_samples, n_targets)
+
+        Raises
+        ------
+        ValueError
+            If the model has no closed form.
+        """
+        y, raw = np.asarray(y), np.asarray(raw)
+        self._check_target_shape(y)
+        return self._crps(y, self.params(raw))
+
+    def _crps(self, y, params):
+        raise ValueError(f"{type(self).__name__} noise has no closed-form CRPS.")
 
     def has_finite_parameters(self):
         """Whether every numeric parameter (e.g. a fitted scale) is finite."""

@@ -58,6 +58,12 @@ class Bernoulli(NoiseModel):
     def _scipy(self, params):
         return stats.bernoulli(params["p"])
 
+    def _crps(self, y, params):
+        # F jumps from 1 - p to 1 at 1: y (1 - p)^2 + (1 - y) p^2, the Brier score
+        # (y - p)^2 for binary y
+        p = params["p"]
+        return y * (1 - p) ** 2 + (1 - y) * p**2
+
 
 class Categorical(NoiseModel):
     """Categorical (multinoulli) noise over the target columns: ``p = softmax(raw)``.
@@ -184,3 +190,15 @@ class Poisson(NoiseModel):
 
     def _scipy(self, params):
         return stats.poisson(params["rate"])
+
+    def _crps(self, y, params):
+        # The infinite sum  sum_k (F(k) - 1{k >= y})^2  in closed form (Wei and Held,
+        # 2014): E|Y - y| = (y - lam)(2 F(m) - 1) + 2 lam p(m) with m = floor(y), and
+        # E|Y - Y'| = 2 lam exp(-2 lam) (I0(2 lam) + I1(2 lam)), the Bessel functions
+        # scaled by exp(-2 lam) (``ive``) so that large rates do not overflow.
+        rate = params["rate"]
+        m = np.floor(y)
+        expected_distance = (y - rate) * (2 * special.pdtr(m, rate) - 1) + 2 * rate * np.exp(
+            special.xlogy(m, rate) - rate - special.gammaln(m + 1))
+        spread = rate * (special.ive(0, 2 * rate) + special.ive(1, 2 * rate))
+        return expected_distance - spread

@@ -16,6 +16,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
+from scipy import integrate
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 
@@ -783,6 +784,44 @@ def check_nll_outside_support(model, rng, *, n_samples, n_targets):
                       "elsewhere", name="log_likelihood")
 
 
+def _numeric_crps(frozen, y):
+    """The integral of ``(F(t) - 1{t >= y})^2`` for one scalar distribution: a sum
+    over the integers of its support up to where the mass left is below 1e-15
+    (discrete), or quadrature on either side of ``y`` (continuous)."""
+    low, high = frozen.support()
+    if hasattr(frozen, "pmf"):
+        k = np.arange(low, max(y, frozen.isf(1e-15)) + 20)
+        return np.sum((frozen.cdf(k) - (k >= y)) ** 2)
+    below = integrate.quad(lambda t: float(frozen.cdf(t)) ** 2, low, y, limit=200)[0]
+    above = integrate.quad(lambda t: float(frozen.sf(t)) ** 2, y, high, limit=200)[0]
+    return below + above
+
+
+@_noise_check
+def check_crps(model, rng, *, n_samples, n_targets):
+    """Where a model has a closed-form ``crps``, it is the integral of
+    ``(F(t) - 1{t >= y})^2`` with ``F`` the CDF of ``dist(raw)``, computed numerically
+    for a few rows, and float32 inputs give a float32 result."""
+    y, raw = _draw(model, rng, n_samples, n_targets)
+    try:
+        closed = model.crps(y, raw)
+    except ValueError as exc:
+        if "no closed-form CRPS" in str(exc):
+            return
+        raise
+    _assert_shape(closed, y.shape, "crps(y, raw)")
+    rows = min(3, n_samples)
+    params = model.params(raw[:rows])
+    expected = np.array([[
+        _numeric_crps(model._scipy({name: value[i, j] for name, value in params.items()}),
+                      y[i, j]) for j in range(y.shape[1])] for i in range(rows)])
+    _assert_close(closed[:rows], expected, "crps differs from the numerical integral of "
+                  "(F(t) - 1{t >= y})^2", name="crps", rtol=1e-6, atol=1e-9)
+    single = model.crps(y.astype(np.float32), raw.astype(np.float32))
+    if single.dtype != np.float32:
+        raise AssertionError(f"crps(y, raw) is {single.dtype} for float32 y and raw.")
+
+
 NOISE_MODEL_CHECKS = [
     check_shapes,
     check_nll_paths_agree,
@@ -797,5 +836,6 @@ NOISE_MODEL_CHECKS = [
     check_masked_fixed_statistics,
     check_validate_target,
     check_nll_outside_support,
+    check_crps,
 ]
 """The checks of :func:`check_noise_model`, in the order it runs them."""

@@ -83,4 +83,30 @@ class LogLink:
         return parameter
 
 
+class AffineLink:
+    """``parameter = shift + unit * base(raw)``: a link into other units.
+
+    A location-scale model for targets ``u(y) = shift + unit * u(y')`` keeps the
+    network working in the standardised units of ``y'``; its location link gains the
+    shift and the unit, its scale link the unit alone. ``shift`` and ``unit`` hold one
+    value per target column.
+    """
+
+    name = "affine"
+
+    def __init__(self, base, shift, unit):
+        self.base = base
+        self.shift = shift
+        self.unit = unit
+
+    def forward(self, raw):
+        return self.shift + self.unit * self.base.forward(raw)
+
+    def inverse(self, parameter):
+        return self.base.inverse((parameter - self.shift) / self.unit)
+
+    def derivative(self, raw, parameter):
+        return self.unit * self.base.derivative(raw, (parameter - self.shift) / self.unit)
+
+
 LOCATION_LINKS = {"identity": IdentityLink(), "logistic": LogisticLink()}

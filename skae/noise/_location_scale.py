@@ -1,16 +1,20 @@
 """Location-scale noise models: Gaussian, Laplace, Student-t and log-normal."""
 
+import copy
 import math
 
 import numpy as np
 from scipy import special, stats
-from sklearn.base import clone
 
 from ._base import NoiseModel
-from ._links import LOCATION_LINKS, IdentityLink, SoftplusLink
+from ._links import LOCATION_LINKS, AffineLink, IdentityLink, SoftplusLink
 from ._stats import entry_weights, robust_spread, row_dot, weighted_mean, weighted_median
 
 _LOG_2PI = math.log(2 * math.pi)
+
+
+def _std_normal_pdf(z):
+    return np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
 # Floor under every learned or fitted scale: keeps 1 / scale finite on a perfectly
 # fitted point.
 MIN_SCALE = 1e-6
@@ -38,11 +42,18 @@ class LocationScale(NoiseModel):
       estimator sets it to its maximum-likelihood value on the training residuals;
     - a positive float (or array, one per target): known and kept fixed;
     - ``"learned"``: a second network output per target, ``scale = softplus(raw) + 1e-6``.
+
+    :meth:`rescaled` gives the same model for targets in other units, so that a network
+    trained on standardised targets predicts, and is scored, in the targets' own units.
     """
 
-    _loc_link = IdentityLink()
-    _scale_link = SoftplusLink(floor=MIN_SCALE)
+    _base_loc_link = IdentityLink()
+    _base_scale_link = SoftplusLink(floor=MIN_SCALE)
     _standard_constant = 0.0
+    # The affine map from the network's units to the targets' (see ``rescaled``); the
+    # identity unless rescaled.
+    _target_shift = None
+    _target_unit = None
 
     def __init__(self, scale="mle"):
         self.scale = scale
@@ -59,6 +70,98 @@ class LocationScale(NoiseModel):
     def param_names(self):
         return ("loc", "scale") if self._learned else ("loc",)
 
+    @property
+    def _loc_link(self):
+        if self._target_unit is None:
+            return self._base_loc_link
+        return AffineLink(self._base_loc_link, self._target_shift, self._target_unit)
+
+    @property
+    def _scale_link(self):
+        if self._target_unit is None:
+            return self._base_scale_link
+        return AffineLink(self._base_scale_link, 0.0, self._target_unit)
+
+    @property
+    def can_rescale(self):
+        """Whether :meth:`rescaled` applies: the location's link is the identity."""
+        return self._base_loc_link.name == "identity"
+
+    def marginal_units(self, y, sample_weight=None, mask=None):
+        """Per target column, the location and scale of the best constant model.
+
+        The units in which :meth:`rescaled` standardises the targets: of the latent
+        targets (``log y`` for LogNormal), the (weighted) mean and standard deviation
+        for Gaussian and LogNormal, the median and a median absolute deviation for the
+        robust Laplace and StudentT, so that a few gross outliers do not squeeze the
+        bulk of the targets into a tiny range. The same marginal fit starts the output
+        biases (``initial_raw``).
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        sample_weight : ndarray of shape (n_samples,), default=None
+        mask : ndarray of bool of the shape of ``y``, default=None
+            True where an entry is observed; the others are left out.
+
+        Returns
+        -------
+        shift, unit : ndarray of shape (n_targets,)
+            In the dtype of ``y``. A column with no spread (or no observed entry) gets
+            shift 0 and unit 1.
+        """
+        shift, unit = np.zeros(y.shape[1]), np.ones(y.shape[1])
+        for j in range(y.shape[1]):
+            rows = slice(None) if mask is None else mask[:, j]
+            latent = self._latent(y[rows, j : j + 1].astype(np.float64))
+            weights = None if sample_weight is None else sample_weight[rows]
+            if latent.shape[0] == 0 or (weights is not None and not weights.sum() > 0):
+                continue
+            loc = self._marginal_loc(latent, weights)
+            scale = self._marginal_scale(np.abs(latent - loc), weights)
+            shift[j] = loc[0]
+            if np.isfinite(scale[0]) and scale[0] > 0:
+                unit[j] = scale[0]
+        return shift.astype(y.dtype), unit.astype(y.dtype)
+
+    def rescaled(self, shift, unit):
+        """The same model for targets in other units: ``u(y) = shift + unit * u(y')``.
+
+        ``u`` is the identity, or ``log`` for :class:`LogNormal`. If this model
+        describes ``y'`` given the raw outputs, the returned one describes ``y``:
+
+        .. math:: \\mu = \\mathrm{shift} + \\mathrm{unit}\\,\\mu', \\qquad
+                  \\sigma = \\mathrm{unit}\\,\\sigma',
+
+        for a learned scale and for the training scale of ``scale="mle"`` (1 in the
+        units of ``y'``). A known numeric scale, and the ML scale that
+        :meth:`fit_fixed` sets, are in the units of ``y``. The density then carries the
+        Jacobian of the map, ``-log(unit)`` per target column in every log-likelihood,
+        with no separate term: it is the ``log sigma`` of the family itself. The
+        gradient with respect to the raw outputs is that of the standardised model, so
+        a network trains on targets of any units as on standardised ones.
+
+        Parameters
+        ----------
+        shift, unit : ndarray of shape (n_targets,)
+            Per target column, in the dtype of the raw outputs; ``unit > 0``.
+
+        Returns
+        -------
+        model : LocationScale
+            A copy; applying ``rescaled`` twice composes the maps.
+        """
+        if not self.can_rescale:
+            raise ValueError(f"{self!r} cannot be rescaled: its location link is not the "
+                             "identity.")
+        model = copy.copy(self)
+        if self._target_unit is None:
+            model._target_shift, model._target_unit = shift, unit
+        else:
+            model._target_shift = self._target_shift + self._target_unit * shift
+            model._target_unit = self._target_unit * unit
+        return model
+
     def _fixed_scale(self):
         if isinstance(self.scale, str):
             if self.scale != "mle":
@@ -66,7 +169,8 @@ class LocationScale(NoiseModel):
                     f"{type(self).__name__}: scale must be 'mle', 'learned' or a positive "
                     f"number; got {self.scale!r}."
                 )
-            return 1.0
+            # the training scale: 1 in the network's units
+            return 1.0 if self._target_unit is None else self._target_unit
         scale = np.asarray(self.scale, dtype=float)
         if not np.all(scale > 0) or not np.all(np.isfinite(scale)):
             raise ValueError(
@@ -163,10 +267,15 @@ class LocationScale(NoiseModel):
             mean = np.divide(sums, weights, out=np.full_like(sums, pooled_mean),
                              where=weights > 0)
         scale = np.maximum(self._scale_from_statistic(mean), MIN_SCALE)
-        return clone(self).set_params(scale=float(scale) if pooled else scale)
+        # a copy rather than a clone, which would drop the units of ``rescaled``
+        return copy.copy(self).set_params(scale=float(scale) if pooled else scale)
 
     def _mean(self, params):
         return params["loc"]
+
+    def _crps(self, y, params):
+        # CRPS is equivariant under y -> loc + scale z: scale times the standard CRPS
+        return params["scale"] * self._standard_crps((y - params["loc"]) / params["scale"])
 
 
 class _GaussianShape:
@@ -188,13 +297,19 @@ class _GaussianShape:
         return np.sqrt(mean)
 
     def _nll_sum_grad(self, y, raw, grad):
-        if self._learned or self._loc_link.name != "identity":
+        if self._learned or self._base_loc_link.name != "identity":
             return super()._nll_sum_grad(y, raw, grad)
         # Fixed scale, identity link: training's hot path. The residual is formed in
         # ``grad`` itself, with no temporary of the batch's size.
         d = y.shape[1]
-        scale = self._fixed_scale()  # 1.0 while training with scale="mle"
-        residual = np.subtract(raw[:, :d], self._latent(y), out=grad)
+        scale = self._fixed_scale()  # 1.0 (or the unit) while training with scale="mle"
+        unit = self._target_unit
+        if unit is None:
+            residual = np.subtract(raw[:, :d], self._latent(y), out=grad)
+        else:
+            residual = np.multiply(raw[:, :d], unit, out=grad)
+            residual += self._target_shift
+            residual -= self._latent(y)
         if isinstance(scale, float):  # one scale for all columns
             nll = (0.5 / scale**2) * row_dot(residual, residual)
             if scale != 1.0:
@@ -203,7 +318,9 @@ class _GaussianShape:
             residual /= scale.astype(raw.dtype, copy=False)  # -z
             nll = 0.5 * row_dot(residual, residual)
             residual /= scale.astype(raw.dtype, copy=False)
-        return nll  # grad = residual = (loc - y) / scale^2
+        if unit is not None:
+            residual *= unit  # d loc / d raw
+        return nll  # grad = residual = (loc - y) / scale^2 * d loc / d raw
 
 
 class Gaussian(_GaussianShape, LocationScale):
@@ -211,6 +328,11 @@ class Gaussian(_GaussianShape, LocationScale):
 
     .. math:: -\\log p(y) = \\frac{(y - \\mu)^2}{2 \\sigma^2} + \\log \\sigma
               + \\tfrac12 \\log 2\\pi
+
+    Its CRPS (see :meth:`crps`), with ``z = (y - mu) / sigma``, is
+
+    .. math:: \\sigma \\Big[z\\,\\big(2\\Phi(z) - 1\\big) + 2\\varphi(z)
+              - \\tfrac{1}{\\sqrt\\pi}\\Big].
 
     With the default ``scale="mle"`` training minimises exactly the squared error / 2;
     the fitted estimator then sets ``sigma^2`` to the mean squared residual.
@@ -240,7 +362,7 @@ class Gaussian(_GaussianShape, LocationScale):
         self.link = link
 
     @property
-    def _loc_link(self):
+    def _base_loc_link(self):
         try:
             return LOCATION_LINKS[self.link]
         except (KeyError, TypeError):
@@ -251,6 +373,10 @@ class Gaussian(_GaussianShape, LocationScale):
     def _scipy(self, params):
         return stats.norm(loc=params["loc"], scale=params["scale"])
 
+    @staticmethod
+    def _standard_crps(z):
+        return z * (2 * special.ndtr(z) - 1) + 2 * _std_normal_pdf(z) - 1 / math.sqrt(math.pi)
+
 
 class LogNormal(_GaussianShape, LocationScale):
     """Log-normal noise for positive, right-skewed targets: ``log y ~ N(loc, scale^2)``.
@@ -258,7 +384,11 @@ class LogNormal(_GaussianShape, LocationScale):
     .. math:: -\\log p(y) = \\frac{(\\log y - \\mu)^2}{2 \\sigma^2} + \\log \\sigma
               + \\log y + \\tfrac12 \\log 2\\pi
 
-    The mean is ``exp(mu + sigma^2 / 2)``.
+    The mean is ``exp(mu + sigma^2 / 2)``. Its CRPS (Baran and Lerch, 2015), with
+    ``z = (log y - mu) / sigma``, is
+
+    .. math:: y\\,\\big(2\\Phi(z) - 1\\big) - 2 e^{\\mu + \\sigma^2/2}
+              \\Big[\\Phi(z - \\sigma) + \\Phi\\big(\\sigma/\\sqrt2\\big) - 1\\Big].
 
     Parameters
     ----------
@@ -281,6 +411,13 @@ class LogNormal(_GaussianShape, LocationScale):
     def _scipy(self, params):
         return stats.lognorm(s=params["scale"], scale=np.exp(params["loc"]))
 
+    def _crps(self, y, params):
+        loc, scale = params["loc"], params["scale"]
+        z = (np.log(y) - loc) / scale
+        return (y * (2 * special.ndtr(z) - 1)
+                - 2 * np.exp(loc + 0.5 * scale**2)
+                * (special.ndtr(z - scale) + special.ndtr(scale / math.sqrt(2)) - 1))
+
 
 class Laplace(LocationScale):
     """Laplace noise: ``y ~ Laplace(loc, scale)``.
@@ -288,7 +425,10 @@ class Laplace(LocationScale):
     .. math:: -\\log p(y) = \\frac{|y - \\mu|}{b} + \\log 2b
 
     With the default ``scale="mle"`` training minimises exactly the absolute error; the
-    fitted estimator then sets ``b`` to the mean absolute residual.
+    fitted estimator then sets ``b`` to the mean absolute residual. Its CRPS, with
+    ``z = (y - mu) / b``, is
+
+    .. math:: b\\,\\big(|z| + e^{-|z|} - \\tfrac34\\big).
 
     Parameters
     ----------
@@ -322,6 +462,11 @@ class Laplace(LocationScale):
     def _scipy(self, params):
         return stats.laplace(loc=params["loc"], scale=params["scale"])
 
+    @staticmethod
+    def _standard_crps(z):
+        a = np.abs(z)
+        return a + np.exp(-a) - 0.75
+
 
 class StudentT(LocationScale):
     """Student-t noise for heavy-tailed targets: ``(y - loc) / scale ~ t(df)``.
@@ -329,6 +474,14 @@ class StudentT(LocationScale):
     .. math:: -\\log p(y) = \\tfrac{\\nu + 1}{2} \\log\\left(1 + \\tfrac{z^2}{\\nu}\\right)
               + \\log \\sigma + \\log \\Gamma(\\tfrac{\\nu}{2})
               - \\log \\Gamma(\\tfrac{\\nu + 1}{2}) + \\tfrac12 \\log \\nu\\pi
+
+    Its CRPS, finite for ``nu > 1``, with ``z = (y - mu) / sigma`` and ``F_nu``,
+    ``f_nu`` the standard t CDF and density (Jordan, Krueger and Lerch, 2019), is
+
+    .. math:: \\sigma \\Big[z\\,\\big(2F_\\nu(z) - 1\\big)
+              + 2 f_\\nu(z)\\,\\frac{\\nu + z^2}{\\nu - 1}
+              - \\frac{2\\sqrt\\nu\\,B(\\tfrac12, \\nu - \\tfrac12)}
+                     {(\\nu - 1)\\,B(\\tfrac12, \\tfrac\\nu2)^2}\\Big].
 
     Parameters
     ----------
@@ -387,7 +540,7 @@ class StudentT(LocationScale):
         z = (y - loc) / scale
         g_prime = (df + 1) * z / (df + z * z)
         terms = 0.5 * (df + 1) * np.log1p(z * z / df)
-        grad[:, :d] = -g_prime / scale
+        grad[:, :d] = -g_prime / scale * self._loc_link.derivative(raw[:, :d], loc)
         if self._learned:
             terms += np.log(scale)
             grad[:, d : 2 * d] = ((1 - z * g_prime) / scale
@@ -424,6 +577,19 @@ class StudentT(LocationScale):
         if self._learned_df:
             init.append(np.full(y.shape[1], self._df_link.inverse(4.0)))
         return init
+
+    def _crps(self, y, params):
+        df = params["df"]
+        if np.any(df <= 1):
+            raise ValueError("StudentT: the CRPS is infinite for df <= 1.")
+        z = (y - params["loc"]) / params["scale"]
+        density = np.exp(-self._log_normaliser(df) - 0.5 * (df + 1) * np.log1p(z * z / df))
+        standard = (z * (2 * special.stdtr(df, z) - 1)
+                    + 2 * density * (df + z * z) / (df - 1)
+                    - 2 * np.sqrt(df) * np.exp(special.betaln(0.5, df - 0.5)
+                                               - 2 * special.betaln(0.5, 0.5 * df)) / (df - 1))
+        # stdtr and betaln compute in float64 only
+        return (params["scale"] * standard).astype(params["loc"].dtype, copy=False)
 
     def _scipy(self, params):
         # float64 df: scipy's t raises on float32 df in mean, var and rvs (scipy 1.17)
