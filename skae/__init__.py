@@ -4,6 +4,8 @@ from . import noise
 from .autoencoder import AutoEncoder
 from .imputer import AutoEncoderImputer
 from .regressor import MLPLikelihoodRegressor, log_likelihood_scorer
+from .variational import VariationalAutoEncoder
 
-__all__ = ["AutoEncoder", "AutoEncoderImputer", "MLPLikelihoodRegressor", "log_likelihood_scorer", "noise"]
+__all__ = ["AutoEncoder", "AutoEncoderImputer", "MLPLikelihoodRegressor", "log_likelihood_scorer", "noise",
+           "VariationalAutoEncoder"]
 __version__ = "0.1.0"
