@@ -21,7 +21,7 @@ Protocol (issue #10):
 - Model selection: held-out score against ``n_components`` on data of known intrinsic
   dimension, and scikit-learn's ``test_pca_score3`` data.
 - PyTorch: the same VAE (same layers, init, Adam, batches, one draw per row, analytic
-  KL), float64 like skae's fit here, ``torch.set_num_threads(1)``; fits of the same
+  KL), in float64 and in float32, ``torch.set_num_threads(1)``; fits of the same
   number of epochs take turns with skae's, the ratio of CPU seconds per round and its
   median are printed. Skipped when torch is not importable.
 
@@ -243,10 +243,11 @@ def torch_vae_fit(x_train, epochs, seed):
     row, analytic KL. Returns CPU seconds of the loop."""
     torch.manual_seed(seed)
     X = torch.from_numpy(x_train)
+    dtype = X.dtype
     d, k, h = X.shape[1], ARCH["n_components"], ARCH["hidden_layer_sizes"][0]
 
     def linear(fan_in, fan_out):
-        layer = torch.nn.Linear(fan_in, fan_out, dtype=torch.float64)
+        layer = torch.nn.Linear(fan_in, fan_out, dtype=dtype)
         torch.nn.init.xavier_uniform_(layer.weight)
         torch.nn.init.zeros_(layer.bias)
         return layer
@@ -276,25 +277,28 @@ def torch_vae_fit(x_train, epochs, seed):
 
 def pytorch_timing(x_train, epochs, rounds):
     print(f"\n== fit CPU seconds against PyTorch {torch.__version__ if torch else ''} "
-          f"({epochs} epochs, float64, one thread each; turns alternate)")
+          f"({epochs} epochs, one thread each; turns alternate)")
     if torch is None:
         print("torch is not importable: skipped")
         return
     torch.set_num_threads(1)
-    ratios = []
-    for r in range(rounds):
-        order = ("skae", "torch") if r % 2 == 0 else ("torch", "skae")
-        seconds = {}
-        for tool in order:
-            if tool == "skae":
-                seconds[tool] = fit_timed(gaussian_vae(r, epochs).set_params(n_threads=1),
-                                          x_train)[1]
-            else:
-                seconds[tool] = torch_vae_fit(x_train, epochs, r)
-        ratios.append(seconds["skae"] / seconds["torch"])
-        print(f"round {r}: skae {seconds['skae']:.2f} s, PyTorch {seconds['torch']:.2f} s,"
-              f" ratio skae / PyTorch {ratios[-1]:.2f}")
-    print(f"median ratio skae / PyTorch: {np.median(ratios):.2f}")
+    for dtype in (np.float64, np.float32):
+        data = x_train.astype(dtype)
+        ratios = []
+        for r in range(rounds):
+            order = ("skae", "torch") if r % 2 == 0 else ("torch", "skae")
+            seconds = {}
+            for tool in order:
+                if tool == "skae":
+                    seconds[tool] = fit_timed(gaussian_vae(r, epochs), data)[1]
+                else:
+                    seconds[tool] = torch_vae_fit(data, epochs, r)
+            ratios.append(seconds["skae"] / seconds["torch"])
+            print(f"{np.dtype(dtype).name} round {r}: skae {seconds['skae']:.2f} s, "
+                  f"PyTorch {seconds['torch']:.2f} s, ratio skae / PyTorch "
+                  f"{ratios[-1]:.2f}")
+        print(f"{np.dtype(dtype).name}: median ratio skae / PyTorch "
+              f"{np.median(ratios):.2f}")
 
 
 def main():
