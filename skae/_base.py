@@ -14,7 +14,7 @@ from ._dask import is_dask_array, reject_dask, sum_over_row_blocks
 from ._network import Network
 from ._objective import Objective, row_chunks
 from ._threads import blas_threads, largest_product
-from ._training import Data, TrainingConfig, TrainingState, train
+from ._training import Data, TrainingConfig, TrainingState, batch_rows, train
 from .noise import NOISE_MODELS, ColumnNoise, NoiseModel, resolve_noise
 
 
@@ -126,7 +126,13 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     def _make_objective(self, network, noise):
         return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale,
-                         input_transform=self._input_transform())
+                         input_transform=self._input_transform(),
+                         **self._training_terms(network))
+
+    def _training_terms(self, network):
+        """``Objective`` keyword arguments that act in training only (``corruption``,
+        ``random_state``, ``penalties``); none by default."""
+        return {}
 
     def _input_transform(self):
         """What the network sees of X (``Objective``'s ``input_transform``); None: X."""
@@ -168,7 +174,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
         data = Data(X, Y, sample_weight, mask)
         # the rows of a training batch set the thread count of every later pass too
         self._batch_rows = (X.shape[0] if self.solver == "lbfgs"
-                            else _batch_rows(self.batch_size, X.shape[0]))
+                            else batch_rows(self.batch_size, X.shape[0]))
         try:
             with self._blas_threads():
                 self._training_state = train(objective, data, config,
@@ -381,10 +387,6 @@ def _is_stochastic(est):
             "partial_fit is only available for stochastic optimizers. lbfgs is not stochastic."
         )
     return True
-
-
-def _batch_rows(batch_size, n_samples):
-    return min(200, n_samples) if batch_size == "auto" else min(batch_size, n_samples)
 
 
 def _dense(a):

@@ -8,7 +8,8 @@ For a batch B with sample weights w (all ones by default) training minimises
 where ``t`` is the noise model's NLL less its terms that do not depend on ``theta``
 (``log(2 pi) / 2`` per Gaussian entry, ``log y!`` per Poisson count), so that
 tolerances are relative to what training can change. Normalising by the weight sum
-makes integer weights act exactly like repeated rows, penalty included.
+makes integer weights act exactly like repeated rows, penalty included. A regularised
+autoencoder adds its ``penalties`` (sparsity, contraction) to the training loss only.
 
 Everything else that evaluates the model (the validation score, ``score_samples``,
 ``log_likelihood`` and the maximum-likelihood fit of fixed noise parameters) goes
@@ -64,6 +65,10 @@ class Objective:
         of training batches only; the targets stay clean (a denoising autoencoder).
     random_state : RandomState, default=None
         Draws the corruption.
+    penalties : sequence, default=()
+        Terms added to the training loss only, each with
+        ``value_and_gradients(network, activations, row_weights)`` (see
+        ``skae._penalties``): a sparse or contractive autoencoder.
 
     Attributes
     ----------
@@ -72,7 +77,7 @@ class Objective:
     """
 
     def __init__(self, network, noise, alpha, pooled_scale=False, input_transform=None,
-                 corruption=None, random_state=None):
+                 corruption=None, random_state=None, penalties=()):
         self.network = network
         self.noise = noise
         self.alpha = alpha
@@ -80,6 +85,7 @@ class Objective:
         self.input_transform = input_transform
         self.corruption = corruption
         self.random_state = random_state
+        self.penalties = tuple(penalties)
         self.theta, self.grad = network.theta, network.grad
         # the penalty's gradient is formed here, not in a fresh temporary every batch
         self._penalty_grad = np.empty(network.n_weights if alpha else 0, network.dtype)
@@ -102,13 +108,37 @@ class Objective:
             total_weight = batch.sample_weight.sum()
             data_loss = batch.sample_weight @ nll
             delta *= (batch.sample_weight / total_weight)[:, None]
-        net.backward(activations, delta)
+        data_loss = float(data_loss) / total_weight
+        if self.penalties:
+            data_loss += self._add_penalties(activations, delta, batch.sample_weight)
+        else:
+            net.backward(activations, delta)
         if not self.alpha:  # skip three passes over the weights
-            return float(data_loss) / total_weight
+            return data_loss
         weights = net.theta[: net.n_weights]
         self.grad[: net.n_weights] += np.multiply(weights, self.alpha / total_weight,
                                                   out=self._penalty_grad)
-        return float(data_loss + 0.5 * self.alpha * (weights @ weights)) / total_weight
+        return data_loss + float(0.5 * self.alpha * (weights @ weights)) / total_weight
+
+    def _add_penalties(self, activations, delta, sample_weight):
+        """Back-propagate ``delta`` together with the penalties' gradients; return the
+        penalties' total value."""
+        net = self.network
+        n_rows = delta.shape[0]
+        row_weights = (np.full(n_rows, 1.0 / n_rows, net.dtype) if sample_weight is None
+                       else sample_weight / sample_weight.sum())
+        total, inner, direct = 0.0, {}, {}
+        for penalty in self.penalties:
+            value, inner_grads, weight_grads = penalty.value_and_gradients(
+                net, activations, row_weights)
+            total += value
+            for into, grads in ((inner, inner_grads), (direct, weight_grads)):
+                for layer, grad in grads.items():
+                    into[layer] = grad if layer not in into else into[layer] + grad
+        net.backward(activations, delta, inner_gradients=inner)
+        for layer, grad in direct.items():
+            net._grad_weights[layer] += grad
+        return total
 
     def validation_score(self, validation, training):
         """Weighted mean log-likelihood of the validation rows.
@@ -182,6 +212,8 @@ class Objective:
         They are summed over row chunks, so no more than one chunk's raw outputs are
         ever held, and they add up over calls (streaming).
         """
+        if not self.noise.has_fixed_parameters():
+            return None  # no forward pass over data that would give nothing
         statistics = None
         for _, chunk, raw in self._chunked_data(data):
             targets = chunk.X if chunk.Y is None else chunk.Y

@@ -325,13 +325,19 @@ class _Batches:
         return self.data.take(rows, out)
 
 
-def _batch_size(batch_size, n_samples):
+def batch_rows(batch_size, n_samples):
+    """Rows of a training batch: ``"auto"`` is ``min(200, n_samples)``, as in
+    scikit-learn's MLP, and a larger ``batch_size`` than the data is clipped."""
     if batch_size == "auto":
         return min(200, n_samples)
-    if batch_size > n_samples:
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+def _batch_size(batch_size, n_samples):
+    if batch_size != "auto" and batch_size > n_samples:
         warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
                       "It is going to be clipped")
-    return int(np.clip(batch_size, 1, n_samples))
+    return batch_rows(batch_size, n_samples)
 
 
 def _split_validation(data, validation_fraction, random_state):

@@ -1,30 +1,38 @@
 """AutoEncoder: a nonlinear, likelihood-aware transformer that stands wherever PCA stands."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._activations import ACTIVATIONS
 from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
+from ._corruption import CORRUPTIONS, Corruption, check_corruption
 from ._dask import lazy_on_dask
 from ._missing import FillMissing
+from ._penalties import ContractivePenalty, SparsityPenalty
 from ._training import Data
 
 
 class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelihoodNetwork):
     """Autoencoder trained by maximum likelihood under a chosen noise model.
 
-    The encoder maps ``x`` through ``hidden_layer_sizes`` to a linear code ``z`` of
-    ``n_components`` units; the decoder mirrors the encoder and outputs the parameters
-    ``omega`` of the noise model ``p(x | omega)``. Training maximises the likelihood
-    of the data under the decoded distribution:
+    The encoder maps ``x`` through ``hidden_layer_sizes`` to a code ``z`` of
+    ``n_components`` units (linear by default); the decoder mirrors the encoder and
+    outputs the parameters ``omega`` of the noise model ``p(x | omega)``. Training
+    maximises the likelihood of the data under the decoded distribution:
 
     .. math:: \\min_\\theta \\; -\\sum_i \\log p\\big(x_i \\mid
-              \\omega = g_\\theta(f_\\theta(x_i))\\big) + \\tfrac{\\alpha}{2}\\lVert W\\rVert^2
+              \\omega = g_\\theta(f_\\theta(\\tilde x_i))\\big)
+              + \\tfrac{\\alpha}{2}\\lVert W\\rVert^2 + \\text{penalties}
+
+    where :math:`\\tilde x_i = x_i` unless ``corruption`` is set (a denoising
+    autoencoder: the input is corrupted, the target is not), and the optional
+    penalties (``sparsity``, ``contraction``) act on the code.
 
     With ``noise="gaussian"`` this is the squared reconstruction error, with
     ``"bernoulli"`` the binary cross-entropy. With ``hidden_layer_sizes=()`` and
@@ -40,8 +48,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         ``()`` makes encoder and decoder single affine maps.
     activation : {"relu", "identity", "logistic", "tanh", "leaky_relu", "softplus"}, \
             default="relu"
-        Activation of the hidden layers. The code layer is always linear, so no code
-        unit can die.
+        Activation of the hidden layers. The code layer's is ``code_activation``
+        (linear by default, so that no code unit can die).
     noise : str or NoiseModel, default="gaussian"
         The distribution of the data given its reconstruction: ``"gaussian"``,
         ``"bernoulli"``, ``"categorical"``, ``"laplace"``, ``"poisson"``,
@@ -97,6 +105,40 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         Whether each :meth:`partial_fit` call also updates the fixed noise parameters
         (one forward pass over the call's data). Set it to False when streaming, and
         call :meth:`fit_noise` once at the end.
+    code_activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", \
+            "softplus"}, default="identity"
+        Activation of the code layer. The default linear code cannot die; a
+        ``"logistic"`` code in (0, 1) is the classic sparse and contractive
+        autoencoder's.
+    corruption : {"mask", "gaussian", "salt_and_pepper"} or None, default=None
+        Corrupt the inputs of training batches, afresh every batch, while the loss
+        stays the likelihood of the clean rows (a denoising autoencoder):
+        ``"mask"`` sets a fraction ``corruption_level`` of the entries to 0,
+        ``"gaussian"`` adds :math:`N(0, \\text{corruption\\_level}^2)` noise to every
+        entry, ``"salt_and_pepper"`` sets a fraction ``corruption_level`` of the
+        entries to the smallest or the largest value of the training data (each
+        with probability 1/2; 0 or 1 for data in [0, 1]). :meth:`transform`,
+        :meth:`score_samples` and the validation score see the inputs as given.
+    corruption_level : float, default=0.25
+        Fraction of entries corrupted (``"mask"``, ``"salt_and_pepper"``; in [0, 1))
+        or standard deviation of the noise (``"gaussian"``). Ignored without
+        ``corruption``.
+    contraction : float, default=0.0
+        Weight :math:`\\lambda` of the contractive penalty
+        :math:`\\lambda \\lVert \\partial z / \\partial x \\rVert_F^2` on the code's
+        Jacobian, averaged over the rows. Exact for an encoder of one layer
+        (``hidden_layer_sizes=()``); deeper, an unbiased estimate from one random
+        direction per row (see ``docs/theory.md``).
+    sparsity : float, default=0.0
+        Weight :math:`\\beta` of the sparsity penalty on the code. With
+        ``code_activation="logistic"``, the KL divergence of each code unit's mean
+        activation over the batch from ``sparsity_target``, summed over units:
+        the mean of a logistic unit is a firing probability, and the KL term holds
+        it near the target from both sides, so that no unit dies. Otherwise the L1
+        norm of the code, averaged over the rows (activations that are not
+        probabilities have no KL).
+    sparsity_target : float in (0, 1), default=0.05
+        Target mean activation :math:`\\rho` of a logistic code unit.
 
     Attributes
     ----------
@@ -158,6 +200,12 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
     _parameter_constraints = {
         **BaseLikelihoodNetwork._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],
+        "code_activation": [StrOptions(set(ACTIVATIONS))],
+        "corruption": [StrOptions(set(CORRUPTIONS)), None],
+        "corruption_level": [Interval(Real, 0, None, closed="left")],
+        "contraction": [Interval(Real, 0, None, closed="left")],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
     }
     _pooled_scale = True
     _allow_nan_input = True
@@ -169,7 +217,9 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, max_fun=15000, n_threads=None,
-                 partial_fit_noise=True):
+                 partial_fit_noise=True, code_activation="identity", corruption=None,
+                 corruption_level=0.25, contraction=0.0, sparsity=0.0,
+                 sparsity_target=0.05):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -182,13 +232,42 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
             partial_fit_noise=partial_fit_noise,
         )
         self.n_components = n_components
+        self.code_activation = code_activation
+        self.corruption = corruption
+        self.corruption_level = corruption_level
+        self.contraction = contraction
+        self.sparsity = sparsity
+        self.sparsity_target = sparsity_target
 
     def _layers(self, n_features, n_raw):
         hidden = self._hidden_sizes()
         sizes = [self._input_fill.n_outputs(n_features), *hidden, self.n_components, *hidden[::-1], n_raw]
-        activations = [self.activation] * len(hidden) + ["identity"] + (
+        activations = [self.activation] * len(hidden) + [self.code_activation] + (
             [self.activation] * len(hidden))
         return sizes, activations
+
+    def _training_terms(self, network):
+        # an objective built for inference carries them unused
+        state = getattr(self, "_training_state", None)
+        random_state = None if state is None else state.random_state
+        corruption = None
+        if self.corruption is not None:
+            low, high = getattr(self, "_corruption_range", (0.0, 1.0))
+            corruption = Corruption(self.corruption, self.corruption_level, low, high)
+        return dict(corruption=corruption, random_state=random_state,
+                    penalties=self._penalties(network, random_state))
+
+    def _penalties(self, network, random_state):
+        code = network.n_layers // 2  # as _code_layer, for the network being trained
+        penalties = []
+        if self.sparsity:
+            penalties.append(SparsityPenalty(self.sparsity, self.sparsity_target, code,
+                                              network.activations[code - 1]))
+        if self.contraction:
+            penalties.append(ContractivePenalty(
+                self.contraction, code, network.activations[:code], self.n_features_in_,
+                random_state=random_state))
+        return penalties
 
     @property
     def _code_layer(self):
@@ -211,7 +290,30 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
                           ensure_all_finite="allow-nan")
         if reset:
             self._input_fill = FillMissing.fit(X)
+        check_corruption(self.corruption, self.corruption_level)
+        self._check_deterministic_for_lbfgs()
+        if self.corruption == "salt_and_pepper" and (
+                reset or not hasattr(self, "_corruption_range")):
+            # the values of salt and pepper: the range of the data fit started on
+            fitted = Corruption.fit(self.corruption, self.corruption_level, X)
+            self._corruption_range = (fitted.low, fitted.high)
         return X, None
+
+    def _check_deterministic_for_lbfgs(self):
+        # L-BFGS builds its curvature from differences of gradients, which fresh random
+        # draws at every evaluation would turn into noise
+        if self.solver != "lbfgs":
+            return
+        if self.corruption is not None:
+            raise ValueError(
+                f"corruption={self.corruption!r} draws a new corruption at every loss "
+                "evaluation, which solver='lbfgs' cannot follow; use solver='adam' or "
+                "'sgd'.")
+        if self.contraction and self._hidden_sizes():
+            raise ValueError(
+                "With hidden layers, the contraction penalty is estimated from random "
+                "directions drawn at every loss evaluation, which solver='lbfgs' cannot "
+                "follow; use solver='adam' or 'sgd', or hidden_layer_sizes=() (exact).")
 
     def _input_transform(self):
         # NaN (missing) inputs filled, with their indicators if fit saw any

@@ -340,6 +340,14 @@ class NoiseModel(BaseEstimator):
         """
         return self
 
+    def has_fixed_parameters(self):
+        """Whether :meth:`fixed_statistics` estimates anything (e.g. ``scale="mle"``).
+
+        Estimators skip the pass over the data that would collect nothing. The default
+        is true exactly when a subclass overrides :meth:`fixed_statistics`.
+        """
+        return type(self).fixed_statistics is not NoiseModel.fixed_statistics
+
     def has_finite_parameters(self):
         """Whether every numeric parameter (e.g. a fitted scale) is finite."""
         return all(np.isfinite(value).all() for value in self.get_params().values()

@@ -548,6 +548,11 @@ def check_fixed_statistics_additive(model, rng, *, n_samples, n_targets):
     half = n_samples // 2
     parts = [model.fixed_statistics(y[rows], raw[rows], sample_weight=weights[rows])
              for rows in (slice(None, half), slice(half, None))]
+    if (whole is not None) != model.has_fixed_parameters():
+        raise AssertionError(
+            f"has_fixed_parameters() is {model.has_fixed_parameters()}, but "
+            f"fixed_statistics returned {'None' if whole is None else 'statistics'}; "
+            "estimators skip the statistics pass when it says there is nothing to fit.")
     if whole is None:
         if any(part is not None for part in parts):
             raise AssertionError("fixed_statistics is None for all rows, not for some.")

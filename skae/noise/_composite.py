@@ -414,6 +414,9 @@ class ColumnNoise(_BaseComposition, NoiseModel):
                                for b in self._target_layout(y)])
 
     # ------------------------------------------------- fixed (ML) parameters
+    def has_fixed_parameters(self):
+        return any(model.has_fixed_parameters() for _, model, _ in self._checked_blocks())
+
     def fixed_statistics(self, y, raw, sample_weight=None, mask=None):
         """The blocks' statistics side by side: column ``j`` holds those of target
         column ``j``'s block (zero for blocks with nothing to estimate, and below a

@@ -128,6 +128,9 @@ class LocationScale(NoiseModel):
     def _marginal_scale(self, deviations, sample_weight):
         return np.sqrt(weighted_mean(deviations**2, sample_weight))
 
+    def has_fixed_parameters(self):
+        return self._mle
+
     def fixed_statistics(self, y, raw, sample_weight=None, mask=None):
         """Per target column, the weighted sum of the residuals' scale statistic
         (``r^2`` for Gaussian, ``|r|`` for Laplace) and the weight of the observed
