@@ -12,8 +12,10 @@ The decoder is ``Binomial(16)``: a grey level 0..16 is the count of 16 trials. O
 right, the codes of held-out digits (``transform``, the posterior means) are coloured
 by their label; a 5-nearest-neighbour classifier trained on the training digits' codes
 measures how far apart the classes lie. We also print how the codes spread compared
-with the prior: the posterior means of a short training need not fill ``N(0, I)``
-exactly, and the dashed square marks the part of the plane the grid shows.
+with the prior, and the dashed square marks the part of the plane the grid shows. The
+posterior means spread wider than ``N(0, I)``: the classes in the outer ring are
+decoded from codes the prior seldom draws, so ``sample()`` of this 2-D model gives them
+less often than the data has them.
 """
 
 import os
