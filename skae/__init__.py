@@ -4,7 +4,8 @@ from . import noise
 from .autoencoder import AutoEncoder
 from .imputer import AutoEncoderImputer
 from .regressor import MLPLikelihoodRegressor, crps_scorer, log_likelihood_scorer
+from .variational import VariationalAutoEncoder
 
-__all__ = ["AutoEncoder", "AutoEncoderImputer", "MLPLikelihoodRegressor", "crps_scorer",
-           "log_likelihood_scorer", "noise"]
+__all__ = ["AutoEncoder", "AutoEncoderImputer", "MLPLikelihoodRegressor",
+           "VariationalAutoEncoder", "crps_scorer", "log_likelihood_scorer", "noise"]
 __version__ = "0.1.0"

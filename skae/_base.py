@@ -127,6 +127,11 @@ class BaseLikelihoodNetwork(BaseEstimator):
             ),
         )
 
+    def _new_network(self, layers, dtype):
+        """The untrained network of ``layers`` (sizes, hidden activations); a subclass
+        may build several networks over one parameter vector instead."""
+        return Network(*layers, dtype)
+
     def _make_objective(self, network, noise):
         return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale,
                          input_transform=self._input_transform(),
@@ -169,7 +174,7 @@ class BaseLikelihoodNetwork(BaseEstimator):
             # one generator for the whole run, so successive partial_fit calls (and
             # warm starts) shuffle differently rather than replaying the first epoch
             random_state = check_random_state(self.random_state)
-            self._network = Network(*layers, X.dtype)
+            self._network = self._new_network(layers, X.dtype)
             head = _head(targets if mask is None else _filled(noise, targets, mask))
             self._network.initialize(random_state,
                                      noise.initial_raw(head, _head(sample_weight)))

@@ -7,8 +7,9 @@ A new noise model, or a new option of one, is added here once; the contract chec
 
 import numpy as np
 
-from skae.noise import (Bernoulli, Categorical, ColumnNoise, ContinuousBernoulli, Gaussian,
-                        Laplace, LogNormal, Ordinal, Poisson, StudentT)
+from skae.noise import (Bernoulli, Binomial, Categorical, CategoricalLevels, ColumnNoise,
+                        ContinuousBernoulli, Gaussian, Laplace, LogNormal, Ordinal, Poisson,
+                        StudentT)
 
 # Target columns of the generic tests' data; a scale given per target has this length.
 N_TARGETS = 4
@@ -36,6 +37,10 @@ NOISE_MODELS = [
     ContinuousBernoulli(),
     Ordinal(n_levels=2),
     Ordinal(n_levels=5),
+    Binomial(n_trials=1),
+    Binomial(n_trials=16),
+    CategoricalLevels(n_levels=2),
+    CategoricalLevels(n_levels=17),
     # a mixed table: an amount, a flag and one categorical variable over two columns
     ColumnNoise([("num", Gaussian(), [0]), ("flag", Bernoulli(), [1]),
                  ("cat", Categorical(), [2, 3])]),
@@ -47,6 +52,8 @@ NOISE_MODELS = [
                  ("rest", Gaussian(), [1, 2])]),
     ColumnNoise([("levels", Ordinal(n_levels=4), [0, 2]),
                  ("grey", ContinuousBernoulli(), [1, 3])]),
+    ColumnNoise([("counts", Binomial(n_trials=5), [1, 2]),
+                 ("levels", CategoricalLevels(n_levels=3), [0, 3])]),
 ]
 
 

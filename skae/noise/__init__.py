@@ -20,6 +20,8 @@ noise model               link                negative log-likelihood          t
 ``Poisson()``             exp                 Poisson deviance / 2 (+ const)   >= 0
 ``ContinuousBernoulli``   logit (natural)     normalised cross-entropy         [0, 1]
 ``Ordinal(n_levels)``     cumulative logit    -log P(level)                    0..K-1
+``Binomial(n_trials)``    sigmoid             binomial NLL (+ log C(n, k))     0..n
+``CategoricalLevels(L)``  softmax per column  -log P(level)                    0..L-1
 ``ColumnNoise(blocks)``   each block's own    sum of the blocks' NLLs          mixed
 ========================  ==================  ===============================  =============
 
@@ -33,6 +35,7 @@ from sklearn.base import clone
 from ._base import NoiseModel
 from ._canonical import Bernoulli, Categorical, Poisson
 from ._composite import ColumnNoise
+from ._levels import Binomial, CategoricalLevels
 from ._ordinal import Ordinal
 from ._unit_interval import ContinuousBernoulli
 from ._location_scale import Gaussian, Laplace, LocationScale, LogNormal, StudentT
@@ -49,6 +52,8 @@ __all__ = [
     "Poisson",
     "ContinuousBernoulli",
     "Ordinal",
+    "Binomial",
+    "CategoricalLevels",
     "ColumnNoise",
     "NOISE_MODELS",
     "resolve_noise",

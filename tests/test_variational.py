@@ -1,0 +1,214 @@
+"""VariationalAutoEncoder: the ELBO's gradient, the density estimates, sampling, the API."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from _registry import N_TARGETS, NOISE_MODELS, noise_id
+from sklearn.exceptions import ConvergenceWarning
+
+from skae import VariationalAutoEncoder
+from skae._training import Data
+from skae._variational import EncoderDecoder, VariationalObjective
+from skae.noise import Bernoulli, ContinuousBernoulli, Gaussian
+
+N_SAMPLES = 7
+
+
+def _targets(noise, rng):
+    raw = 0.5 * rng.normal(size=(N_SAMPLES, noise.n_raw(N_TARGETS)))
+    return noise.sample(raw, random_state=rng)[0].astype(float)
+
+
+def _objective(noise, rng, activation="tanh", alpha=0.3, beta=0.7, n_inputs=N_TARGETS):
+    net = EncoderDecoder([n_inputs, 5, 2, 5, noise.n_raw(N_TARGETS)],
+                         [activation, "identity", activation], np.float64)
+    net.initialize(rng)
+    net.theta += rng.normal(scale=0.1, size=net.theta.size)  # non-zero biases too
+    return VariationalObjective(net, noise, alpha=alpha, beta=beta)
+
+
+def _assert_gradient_matches(objective, batch, seed=0):
+    """Central differences of the loss, each evaluation with the same noise draw."""
+    def loss():
+        objective.random_state = np.random.RandomState(seed)
+        return objective.loss_and_grad(batch)
+
+    loss()
+    analytic = objective.grad.copy()
+    numeric = np.empty_like(analytic)
+    theta, eps = objective.theta, 1e-6
+    for k in range(theta.size):
+        saved = theta[k]
+        theta[k] = saved + eps
+        up = loss()
+        theta[k] = saved - eps
+        down = loss()
+        theta[k] = saved
+        numeric[k] = (up - down) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("noise", NOISE_MODELS, ids=noise_id)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_elbo_gradient_matches_finite_differences(noise, weighted):
+    rng = np.random.RandomState(0)
+    X = _targets(noise, rng)
+    weights = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
+    _assert_gradient_matches(_objective(noise, rng), Data(X, None, weights))
+
+
+@pytest.mark.parametrize("activation", ["relu", "softplus", "logistic"])
+def test_elbo_gradient_with_a_mask_and_deeper_networks(activation):
+    rng = np.random.RandomState(1)
+    noise = Gaussian(scale="learned")
+    X = rng.normal(size=(N_SAMPLES, N_TARGETS))
+    mask = rng.uniform(size=X.shape) > 0.3
+    objective = _objective(noise, rng, activation=activation, alpha=0.0, beta=1.0)
+    # the encoder sees the masked entries as zeros, the likelihood drops them
+    objective.input_transform = lambda X: np.where(np.isnan(X), 0.0, X)
+    _assert_gradient_matches(objective, Data(np.where(mask, X, np.nan), None, None, mask))
+
+
+def test_the_loss_is_the_negative_elbo():
+    # beta=1, no penalty: the loss with constants is minus the ELBO of one draw, whose
+    # mean over many draws is the ELBO that elbo() estimates
+    rng = np.random.RandomState(2)
+    noise = Gaussian(scale=0.5)
+    X = rng.normal(size=(N_SAMPLES, N_TARGETS))
+    objective = _objective(noise, rng, alpha=0.0, beta=1.0)
+    objective.random_state = np.random.RandomState(0)
+    losses = [objective.loss_and_grad(Data(X)) for _ in range(4000)]
+    constants = N_TARGETS * (0.5 * np.log(2 * np.pi) + np.log(0.5))
+    _, elbo = objective.estimates(Data(X), noise, 4000)
+    assert np.mean(losses) + constants == pytest.approx(-elbo.mean(), rel=0.01)
+
+
+# ------------------------------------------------------------------ the estimator
+def _fitted(X, **params):
+    settings = dict(n_components=2, hidden_layer_sizes=(16,), noise=Gaussian(scale="learned"),
+                    max_iter=30, random_state=0, n_importance_samples=200)
+    settings.update(params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return VariationalAutoEncoder(**settings).fit(X)
+
+
+def _curve(n=300, seed=0):
+    """Points near a noisy 1-D curve in 3-D."""
+    rng = np.random.RandomState(seed)
+    t = rng.uniform(-2, 2, n)
+    return np.c_[t, np.sin(t), 0.5 * t**2] + 0.1 * rng.normal(size=(n, 3))
+
+
+def test_elbo_is_below_the_iwae_estimate_which_is_reproducible():
+    X = _curve()
+    vae = _fitted(X)
+    iwae, elbo = vae.score_samples(X), vae.elbo(X)
+    assert np.all(elbo <= iwae)
+    np.testing.assert_array_equal(vae.score_samples(X), iwae)
+    # a row's estimate does not depend on the rows scored with it
+    np.testing.assert_allclose(vae.score_samples(X[5:9]), iwae[5:9], rtol=1e-10)
+
+
+def test_iwae_grows_with_the_number_of_draws():
+    X = _curve()
+    vae = _fitted(X)
+    scores = [vae.set_params(n_importance_samples=k).score(X) for k in (1, 10, 100, 1000)]
+    assert np.all(np.diff(scores) > -0.02), scores
+    assert scores[-1] > scores[0]
+
+
+def test_density_integrates_to_one_on_a_2d_toy():
+    rng = np.random.RandomState(0)
+    angle = rng.uniform(0, 2 * np.pi, 400)
+    X = np.c_[np.cos(angle), np.sin(angle)] + 0.15 * rng.normal(size=(400, 2))
+    vae = _fitted(X, n_components=1, max_iter=60)
+    grid = np.linspace(-3, 3, 121)
+    xx, yy = np.meshgrid(grid, grid)
+    density = np.exp(vae.score_samples(np.c_[xx.ravel(), yy.ravel()]))
+    integral = density.sum() * (grid[1] - grid[0]) ** 2
+    assert integral == pytest.approx(1.0, abs=0.05)
+
+
+def test_scaling_the_data_by_two_shifts_the_score_by_the_log_jacobian():
+    X = _curve()
+    score = _fitted(X).score(X)
+    score_doubled = _fitted(2 * X).score(2 * X)
+    assert score_doubled - score == pytest.approx(-3 * np.log(2), abs=0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sample_shapes_and_dtype(dtype):
+    X = _curve().astype(dtype)
+    vae = _fitted(X, max_iter=3)
+    draws = vae.sample(11, random_state=0)
+    assert draws.shape == (11, 3) and draws.dtype == dtype
+    np.testing.assert_array_equal(draws, vae.sample(11, random_state=0))
+    assert vae.transform(X).dtype == dtype and vae.score_samples(X).dtype == dtype
+    assert vae.inverse_transform(vae.transform(X[:4])).shape == (4, 3)
+
+
+def test_samples_follow_the_data():
+    X = _curve()
+    draws = _fitted(X, max_iter=100).sample(2000, random_state=0)
+    np.testing.assert_allclose(draws.mean(axis=0), X.mean(axis=0), atol=0.15)
+    np.testing.assert_allclose(draws.std(axis=0), X.std(axis=0), rtol=0.15)
+
+
+def test_early_stopping_restores_the_best_validation_elbo():
+    X = _curve(400)
+    vae = _fitted(X, early_stopping=True, max_iter=60, n_iter_no_change=3)
+    assert vae.best_validation_score_ == max(vae.validation_scores_)
+    assert len(vae.validation_scores_) == vae.n_iter_
+
+
+def test_pickle_round_trip_keeps_one_shared_vector():
+    X = _curve()
+    vae = _fitted(X, max_iter=3)
+    loaded = pickle.loads(pickle.dumps(vae))
+    np.testing.assert_array_equal(loaded.score_samples(X), vae.score_samples(X))
+    net = loaded._network
+    assert np.shares_memory(net.encoder.theta, net.theta)
+    assert np.shares_memory(net.decoder.theta, net.theta)
+
+
+def test_bernoulli_noise_refuses_to_score_grey_levels():
+    rng = np.random.RandomState(0)
+    binary = (rng.uniform(size=(100, 4)) > 0.5).astype(float)
+    vae = _fitted(binary, noise="bernoulli", max_iter=3)
+    assert np.all(np.isfinite(vae.score_samples(binary)))
+    with pytest.raises(ValueError, match="Bernoulli noise is a normalised distribution of "
+                                         "binary data only.*0.3"):
+        vae.score_samples(np.full((2, 4), 0.3))
+    grey = rng.uniform(size=(100, 4))
+    assert np.all(np.isfinite(_fitted(grey, noise=ContinuousBernoulli(),
+                                      max_iter=3).score_samples(grey)))
+
+
+def test_errors_name_the_parameter():
+    X = _curve()
+    with pytest.raises(ValueError, match="solver"):
+        VariationalAutoEncoder(solver="lbfgs").fit(X)
+    with pytest.raises(ValueError, match="n_importance_samples"):
+        VariationalAutoEncoder(n_importance_samples=0).fit(X)
+    with pytest.raises(ValueError, match="beta"):
+        VariationalAutoEncoder(beta=-1.0).fit(X)
+    vae = _fitted(X, max_iter=2)
+    with pytest.raises(ValueError, match="n_samples"):
+        vae.sample(0)
+    with pytest.raises(ValueError, match="n_components=2"):
+        vae.inverse_transform(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="outside|Negative"):
+        _fitted(np.abs(X), noise=Bernoulli(), max_iter=2)
+
+
+def test_outside_the_support_scores_minus_infinity():
+    rng = np.random.RandomState(0)
+    grey = rng.uniform(size=(100, 4))
+    vae = _fitted(grey, noise=ContinuousBernoulli(), max_iter=3)
+    bad = grey[:3].copy()
+    bad[1, 2] = 1.5
+    scores = vae.score_samples(bad)
+    assert scores[1] == -np.inf and np.all(np.isfinite(scores[[0, 2]]))
