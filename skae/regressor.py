@@ -85,7 +85,9 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         above). The units are taken on the first ``fit`` (or ``partial_fit``) and
         kept by ``warm_start`` fits and by every later :meth:`partial_fit` call, as is
         the choice to scale at all: the first call's data fix them, so that call
-        should be representative.
+        should be representative. Continuing with a noise model of another
+        transform of the targets (``Gaussian`` after ``LogNormal``, which models
+        ``log y``) raises a ValueError.
     n_threads : int, default=None
         Number of BLAS threads; None chooses per pass (see :class:`skae.AutoEncoder`).
     partial_fit_noise : bool, default=True
@@ -167,8 +169,18 @@ n_iter_, t_, n_layers_
         if not warm:
             self._target_units = (noise.marginal_units(targets, sample_weight, mask)
                                   if self.target_scaling and rescalable else None)
+            self._target_units_transform = (noise.latent_transform
+                                            if self._target_units is not None else None)
         if self._target_units is None or not rescalable:
             return noise
+        if noise.latent_transform != self._target_units_transform:
+            # units of y are no units of log y: reusing them would predict nonsense
+            raise ValueError(
+                f"The target units were taken for a noise model of the "
+                f"{self._target_units_transform} of y, but noise={noise!r} models the "
+                f"{noise.latent_transform} of y; fit from scratch (warm_start=False) "
+                "after changing noise to a different transform of the targets."
+            )
         return noise.rescaled(*self._target_units)
 
     def _layers(self, n_features, n_raw):

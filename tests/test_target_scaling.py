@@ -182,3 +182,18 @@ def test_missing_targets_are_left_out_of_the_units():
     _, unit = reg._target_units
     assert unit[1] == pytest.approx(100 * np.std(y[10:]))
     assert np.all(np.isfinite(reg.log_likelihood(X, Y)))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_refuses_units_taken_for_another_transform_of_y():
+    X, y = _data(n=100, positive=True)
+    reg = _fit(Gaussian(), X, y, warm_start=True)
+    with pytest.raises(ValueError, match=r"(?s)noise=.*warm_start=False"):
+        reg.set_params(noise=LogNormal()).fit(X, y)
+    streamed = MLPLikelihoodRegressor(noise=LogNormal(), hidden_layer_sizes=(8,),
+                                      random_state=0).partial_fit(X, y)
+    with pytest.raises(ValueError, match="log of y"):
+        streamed.set_params(noise=Gaussian()).partial_fit(X, y)
+    # the same transform keeps the units and continues
+    reg.set_params(noise=Laplace()).fit(X, y)
+    assert np.all(np.isfinite(reg.predict(X)))

@@ -178,7 +178,10 @@ class LocationScale(NoiseModel):
             )
         return float(scale) if scale.ndim == 0 else scale
 
-    # A family defined on a transform u(y) of the targets (LogNormal) overrides these.
+    # A family defined on a transform u(y) of the targets (LogNormal) overrides these;
+    # ``latent_transform`` names u, the variable whose units ``marginal_units`` gives.
+    latent_transform = "identity"
+
     def _latent(self, y):
         return y
 
@@ -398,6 +401,7 @@ class LogNormal(_GaussianShape, LocationScale):
 
     support = "positive"
     _fill_value = 1.0
+    latent_transform = "log"
 
     def _latent(self, y):
         return np.log(y)
