@@ -197,3 +197,16 @@ def test_warm_start_refuses_units_taken_for_another_transform_of_y():
     # the same transform keeps the units and continues
     reg.set_params(noise=Laplace()).fit(X, y)
     assert np.all(np.isfinite(reg.predict(X)))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("noise", RESCALABLE, ids=repr)
+def test_targets_of_small_spread_fit_as_standardised_ones(noise):
+    # the scale floors act in the network's units, not in y's
+    X, y = _data(n=200, positive=isinstance(noise, LogNormal))
+    y = y + 3  # spread small against the level once multiplied by c
+    factors = [1e-4, 1e-8] if noise.scale == "mle" else [1e-4]
+    plain = _fit(noise, X, y).log_likelihood(X, y).mean()
+    for c in factors:
+        small = _fit(noise, X, c * y).log_likelihood(X, c * y).mean() + np.log(c)
+        assert small == pytest.approx(plain, abs=1e-6), c

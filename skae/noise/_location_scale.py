@@ -83,6 +83,12 @@ class LocationScale(NoiseModel):
         return AffineLink(self._base_scale_link, 0.0, self._target_unit)
 
     @property
+    def _unit(self):
+        """The targets' unit per column (1 unless rescaled): a floor given in the
+        network's units is this times the floor."""
+        return 1.0 if self._target_unit is None else self._target_unit
+
+    @property
     def can_rescale(self):
         """Whether :meth:`rescaled` applies: the location's link is the identity."""
         return self._base_loc_link.name == "identity"
@@ -225,7 +231,7 @@ class LocationScale(NoiseModel):
         if not self._learned:
             return [raw_loc]
         scale = self._marginal_scale(np.abs(latent - loc), sample_weight)
-        return [raw_loc, self._scale_link.inverse(np.maximum(scale, 1e-3))]
+        return [raw_loc, self._scale_link.inverse(np.maximum(scale, 1e-3 * self._unit))]
 
     # Location and scale of the best constant model, the scale from the absolute
     # deviations: mean and root mean square by default.
@@ -269,7 +275,11 @@ class LocationScale(NoiseModel):
         else:
             mean = np.divide(sums, weights, out=np.full_like(sums, pooled_mean),
                              where=weights > 0)
-        scale = np.maximum(self._scale_from_statistic(mean), MIN_SCALE)
+        # the floor in the network's units, as the learned scale's, so that it does
+        # not bind on targets of small spread that a rescaled model was made for
+        floor = MIN_SCALE * self._unit
+        scale = np.maximum(self._scale_from_statistic(mean),
+                           np.max(floor) if pooled else floor)
         # a copy rather than a clone, which would drop the units of ``rescaled``
         return copy.copy(self).set_params(scale=float(scale) if pooled else scale)
 
