@@ -168,6 +168,19 @@ class LocationScale(NoiseModel):
             model._target_unit = self._target_unit * unit
         return model
 
+    # The units of ``rescaled`` are part of the distribution, though not a parameter a
+    # user sets: clone keeps them and the repr shows them.
+    def __sklearn_clone__(self):
+        cloned = super().__sklearn_clone__()
+        cloned._target_shift, cloned._target_unit = self._target_shift, self._target_unit
+        return cloned
+
+    def __repr__(self, N_CHAR_MAX=700):
+        text = super().__repr__(N_CHAR_MAX)
+        if self._target_unit is None:
+            return text
+        return f"{text}.rescaled({self._target_shift!r}, {self._target_unit!r})"
+
     def _fixed_scale(self):
         if isinstance(self.scale, str):
             if self.scale != "mle":
