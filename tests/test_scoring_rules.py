@@ -175,3 +175,20 @@ def test_predict_proba_of_a_categorical_regressor():
     np.testing.assert_allclose(proba, reg.predict(X))
     assert np.mean(proba.argmax(axis=1) == labels) > 0.8
     assert not hasattr(MLPLikelihoodRegressor(), "predict_proba")
+
+
+@pytest.mark.parametrize("sigma", [8.0, 13.3])
+def test_lognormal_crps_of_a_wide_distribution(sigma):
+    # exp(mu + sigma^2 / 2) times a difference of two probabilities near 1/2 and 1
+    # cancels; in log space it does not. Quadrature over u = log t, y = 1, mu = 0:
+    # int_{u<0} Phi(u / sigma)^2 e^u du + int_{u>0} Phi(-u / sigma)^2 e^u du
+    noise = LogNormal(scale="learned")
+    raw = np.array([[0.0, np.log(np.expm1(sigma))]])
+    scale = noise.params(raw)["scale"][0, 0]
+    below = integrate.quad(lambda u: stats.norm.cdf(u / scale) ** 2 * np.exp(u),
+                           -np.inf, 0, limit=500)[0]
+    above = integrate.quad(lambda u: np.exp(2 * stats.norm.logcdf(-u / scale) + u),
+                           0, 20 * scale**2, limit=2000, points=[scale**2 / 2])[0]
+    for dtype, rtol in [(np.float64, 1e-7), (np.float32, 1e-4)]:
+        crps = noise.crps(np.array([[1.0]], dtype), raw.astype(dtype))[0, 0]
+        assert crps == pytest.approx(below + above, rel=rtol), dtype

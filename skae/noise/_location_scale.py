@@ -441,9 +441,12 @@ class LogNormal(_GaussianShape, LocationScale):
     def _crps(self, y, params):
         loc, scale = params["loc"], params["scale"]
         z = (np.log(y) - loc) / scale
+        # Phi(s / sqrt 2) - 1 = -Phi(-s / sqrt 2); each product with exp(mu + s^2 / 2)
+        # taken in log space, where a large scale neither overflows nor cancels
+        log_mean = loc + 0.5 * scale**2
         return (y * (2 * special.ndtr(z) - 1)
-                - 2 * np.exp(loc + 0.5 * scale**2)
-                * (special.ndtr(z - scale) + special.ndtr(scale / math.sqrt(2)) - 1))
+                - 2 * (np.exp(log_mean + special.log_ndtr(z - scale))
+                       - np.exp(log_mean + special.log_ndtr(-scale / math.sqrt(2)))))
 
 
 class Laplace(LocationScale):
