@@ -134,6 +134,9 @@ def test_changed_corruption_parameters_leave_a_fitted_model_usable():
     codes = ae.transform(X)
     ae.set_params(corruption_level=5.0)
     np.testing.assert_array_equal(ae.transform(X), codes)
+    ae.set_params(corruption_level=None)
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    assert np.isfinite(ae.score(X))
     with pytest.raises(ValueError, match="corruption_level"):
         ae.fit(X)
 
