@@ -127,6 +127,9 @@ def test_crps_of_missing_entries_is_zero_and_no_closed_form_is_an_error():
         categorical.crps(X, one_hot)
     with pytest.raises(ValueError, match="ordered"):
         categorical.pit(X, one_hot)
+    # finite for df > 1/2, but the closed form needs df > 1
+    with pytest.raises(ValueError, match="no closed form for df <= 1"):
+        StudentT(df=0.8, scale=1.0).crps(np.zeros((1, 1)), np.zeros((1, 1)))
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -505,8 +505,9 @@ class StudentT(LocationScale):
               + \\log \\sigma + \\log \\Gamma(\\tfrac{\\nu}{2})
               - \\log \\Gamma(\\tfrac{\\nu + 1}{2}) + \\tfrac12 \\log \\nu\\pi
 
-    Its CRPS, finite for ``nu > 1``, with ``z = (y - mu) / sigma`` and ``F_nu``,
-    ``f_nu`` the standard t CDF and density (Jordan, Krueger and Lerch, 2019), is
+    Its CRPS is finite for ``nu > 1/2``; for ``nu > 1``, with ``z = (y - mu) / sigma``
+    and ``F_nu``, ``f_nu`` the standard t CDF and density (Jordan, Krueger and Lerch,
+    2019), it has the closed form
 
     .. math:: \\sigma \\Big[z\\,\\big(2F_\\nu(z) - 1\\big)
               + 2 f_\\nu(z)\\,\\frac{\\nu + z^2}{\\nu - 1}
@@ -611,7 +612,8 @@ class StudentT(LocationScale):
     def _crps(self, y, params):
         df = params["df"]
         if np.any(df <= 1):
-            raise ValueError("StudentT: the CRPS is infinite for df <= 1.")
+            raise ValueError("StudentT: the CRPS has no closed form for df <= 1 (it is "
+                             "finite for df > 1/2, infinite below).")
         z = (y - params["loc"]) / params["scale"]
         density = np.exp(-self._log_normaliser(df) - 0.5 * (df + 1) * np.log1p(z * z / df))
         standard = (z * (2 * special.stdtr(df, z) - 1)
