@@ -473,7 +473,7 @@ n_iter_, t_, n_layers_
         """
         X, Y = self._validate_scored(X, y)
         mask = observed_mask(Y)
-        self.noise_.validate_target(Y, allow_missing=True)
+        Y = self.noise_.validate_target(Y, allow_missing=True)  # perhaps clipped
         if mask is not None:
             Y = self.noise_._fill(Y, ~mask)
         scores = self.noise_.crps(Y, self._raw(X))
@@ -509,12 +509,14 @@ n_iter_, t_, n_layers_
         Raises
         ------
         ValueError
-            For outcomes that are not ordered (Categorical) or a ColumnNoise.
+            For outcomes that are not ordered (Categorical) or a ColumnNoise, or
+            targets outside the noise model's support.
         """
         if isinstance(self.noise_, (Categorical, ColumnNoise)):
             raise ValueError(f"pit needs one ordered outcome per output; "
                              f"{type(self.noise_).__name__} noise has none.")
         X, Y = self._validate_scored(X, y)
+        Y = self.noise_.validate_target(Y, allow_missing=True)  # perhaps clipped
         y = self._squeeze(Y)
         dist = self.predict_dist(X)
         with np.errstate(invalid="ignore"):

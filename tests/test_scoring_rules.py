@@ -195,3 +195,22 @@ def test_lognormal_crps_of_a_wide_distribution(sigma):
     for dtype, rtol in [(np.float64, 1e-7), (np.float32, 1e-4)]:
         crps = noise.crps(np.array([[1.0]], dtype), raw.astype(dtype))[0, 0]
         assert crps == pytest.approx(below + above, rel=rtol), dtype
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_outcomes_outside_the_support_are_named_by_crps_and_pit():
+    with pytest.raises(ValueError, match="-1"):
+        LogNormal().crps(np.array([[-1.0]]), np.zeros((1, 1)))
+    with pytest.raises(ValueError, match="2.0"):
+        Bernoulli().crps(np.array([[2.0]]), np.zeros((1, 1)))
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    reg = MLPLikelihoodRegressor(noise=LogNormal(), hidden_layer_sizes=(4,), max_iter=5,
+                                 random_state=0).fit(X, np.exp(X[:, 0]))
+    for score in (reg.crps, reg.pit):
+        with pytest.raises(ValueError, match="-3"):
+            score(X[:2], [1.0, -3.0])
+    # a value a rounding error above 1 is scored as 1
+    brier = MLPLikelihoodRegressor(noise=Bernoulli(), hidden_layer_sizes=(4,), max_iter=5,
+                                   random_state=0).fit(X, X[:, 0] > 0)
+    np.testing.assert_array_equal(brier.crps(X[:1], [np.nextafter(1.0, 2.0)]), brier.crps(X[:1], [1.0]))
