@@ -73,8 +73,9 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
     early_stopping : bool or "auto", default="auto"
         Whether to hold out ``validation_fraction`` of the training rows and stop when
-        their log-likelihood stops improving, keeping the best parameters. ``"auto"``
-        stops early when the noise model learns a scale (a ``"scale"`` among its
+        their log-likelihood stops improving, keeping the best parameters (with the
+        stochastic solvers, "sgd" and "adam"; "lbfgs" ignores it). ``"auto"``
+        stops early, with a stochastic solver, when the noise model learns a scale (a ``"scale"`` among its
         parameters, e.g. ``Gaussian(scale="learned")``) and the held-out rows number
         at least 2, and never in :meth:`partial_fit`. A fixed scale is fitted by
         maximum likelihood after training; early stopping helped it on some data sets
@@ -160,7 +161,8 @@ n_iter_, t_, n_layers_
         # the validation split needs two rows (and HistGradientBoosting's "auto"
         # likewise never asks for a split it cannot make)
         held_out = math.ceil(n_samples * self.validation_fraction)
-        return learns_scale and not incremental and held_out >= 2
+        stochastic = self.solver != "lbfgs"  # lbfgs never holds rows out
+        return learns_scale and stochastic and not incremental and held_out >= 2
 
     def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
         """The noise model in the targets' units, the network's being standardised

@@ -210,3 +210,15 @@ def test_targets_of_small_spread_fit_as_standardised_ones(noise):
     for c in factors:
         small = _fit(noise, X, c * y).log_likelihood(X, c * y).mean() + np.log(c)
         assert small == pytest.approx(plain, abs=1e-6), c
+
+
+def test_early_stopping_auto_resolves_off_for_lbfgs():
+    # lbfgs holds no rows out, so "auto" must not say that it stops early
+    learned = Gaussian(scale="learned")
+    adam = MLPLikelihoodRegressor()
+    lbfgs = MLPLikelihoodRegressor(solver="lbfgs")
+    assert adam._early_stopping(learned, 100, incremental=False)
+    assert not lbfgs._early_stopping(learned, 100, incremental=False)
+    X, y = _data(n=60)
+    reg = _fit(learned, X, y, solver="lbfgs", max_iter=5)
+    assert reg.validation_scores_ is None and not reg._training_state.early_stopping
