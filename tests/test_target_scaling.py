@@ -220,5 +220,5 @@ def test_early_stopping_auto_resolves_off_for_lbfgs():
     assert adam._early_stopping(learned, 100, incremental=False)
     assert not lbfgs._early_stopping(learned, 100, incremental=False)
     X, y = _data(n=60)
-    reg = _fit(learned, X, y, solver="lbfgs", max_iter=5)
+    reg = _fit(learned, X, y, solver="lbfgs")
     assert reg.validation_scores_ is None and not reg._training_state.early_stopping
