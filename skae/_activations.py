@@ -18,8 +18,8 @@ name                    a = sigma(z)           sigma'(z) in terms of a
 ``softplus``            log(1 + exp(z))        1 - exp(-a)
 ======================  =====================  ==========================
 
-:func:`activation_slopes` gives ``sigma'`` and its derivative with respect to ``a`` as new arrays,
-for the penalties on the network's Jacobian.
+:func:`activation_slopes` gives ``sigma'`` and its derivative with respect to ``a``, as
+new arrays, for the penalties on the network's Jacobian.
 """
 
 import numpy as np

@@ -75,9 +75,10 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         Whether to hold out ``validation_fraction`` of the training rows and stop when
         their log-likelihood stops improving, keeping the best parameters (with the
         stochastic solvers, "sgd" and "adam"; "lbfgs" ignores it). ``"auto"``
-        stops early, with a stochastic solver, when the noise model learns a scale (a ``"scale"`` among its
-        parameters, e.g. ``Gaussian(scale="learned")``) and the held-out rows number
-        at least 2, and never in :meth:`partial_fit`. A fixed scale is fitted by
+        applies to the stochastic solvers only: it stops early when the noise model
+        learns a scale (a ``"scale"`` among its parameters, e.g.
+        ``Gaussian(scale="learned")``) and the held-out rows number at least 2, never
+        with "lbfgs" and never in :meth:`partial_fit`. A fixed scale is fitted by
         maximum likelihood after training; early stopping helped it on some data sets
         and hurt it on others (``benchmarks/bench_regressor_defaults.py``), so "auto"
         leaves it off.
@@ -178,9 +179,9 @@ n_iter_, t_, n_layers_
         if noise.latent_transform != self._target_units_transform:
             # units of y are no units of log y: reusing them would predict nonsense
             raise ValueError(
-                f"The target units were taken for a noise model of the "
-                f"{self._target_units_transform} of y, but noise={noise!r} models the "
-                f"{noise.latent_transform} of y; fit from scratch (warm_start=False) "
+                f"The target units were taken for a noise model of "
+                f"{_modelled(self._target_units_transform)}, but noise={noise!r} models "
+                f"{_modelled(noise.latent_transform)}; fit from scratch (warm_start=False) "
                 "after changing noise to a different transform of the targets."
             )
         return noise.rescaled(*self._target_units)
@@ -585,6 +586,11 @@ def crps_scorer(estimator, X, y):
     """
     estimator, X = _final_step(estimator, X)
     return -float(np.mean(estimator.crps(X, y)))
+
+
+def _modelled(transform):
+    """The variable a noise model of the targets with this latent transform models."""
+    return "y" if transform == "identity" else f"{transform} y"
 
 
 def _final_step(estimator, X):

@@ -213,4 +213,5 @@ def test_outcomes_outside_the_support_are_named_by_crps_and_pit():
     # a value a rounding error above 1 is scored as 1
     brier = MLPLikelihoodRegressor(noise=Bernoulli(), hidden_layer_sizes=(4,), max_iter=5,
                                    random_state=0).fit(X, X[:, 0] > 0)
-    np.testing.assert_array_equal(brier.crps(X[:1], [np.nextafter(1.0, 2.0)]), brier.crps(X[:1], [1.0]))
+    np.testing.assert_array_equal(brier.crps(X[:1], [np.nextafter(1.0, 2.0)]),
+                                  brier.crps(X[:1], [1.0]))

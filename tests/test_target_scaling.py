@@ -192,7 +192,7 @@ def test_warm_start_refuses_units_taken_for_another_transform_of_y():
         reg.set_params(noise=LogNormal()).fit(X, y)
     streamed = MLPLikelihoodRegressor(noise=LogNormal(), hidden_layer_sizes=(8,),
                                       random_state=0).partial_fit(X, y)
-    with pytest.raises(ValueError, match="log of y"):
+    with pytest.raises(ValueError, match="noise model of log y"):
         streamed.set_params(noise=Gaussian()).partial_fit(X, y)
     # the same transform keeps the units and continues
     reg.set_params(noise=Laplace()).fit(X, y)
