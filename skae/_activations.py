@@ -17,6 +17,9 @@ name                    a = sigma(z)           sigma'(z) in terms of a
 ``leaky_relu``          max(z, 0.01 z)         1 if a > 0 else 0.01
 ``softplus``            log(1 + exp(z))        1 - exp(-a)
 ======================  =====================  ==========================
+
+:func:`activation_slopes` gives ``sigma'`` and its derivative with respect to ``a``, as
+new arrays, for the penalties on the network's Jacobian.
 """
 
 import numpy as np
@@ -33,6 +36,10 @@ def _identity_backward(a, delta, scratch):
     return delta
 
 
+def _identity_slopes(a):
+    return np.ones_like(a), np.zeros_like(a)
+
+
 def _logistic(z, zeros=None):
     return expit(z, out=z)
 
@@ -44,6 +51,10 @@ def _logistic_backward(a, delta, scratch):
     return delta
 
 
+def _logistic_slopes(a):
+    return a * (1 - a), 1 - 2 * a
+
+
 def _tanh(z, zeros=None):
     return np.tanh(z, out=z)
 
@@ -53,6 +64,10 @@ def _tanh_backward(a, delta, scratch):
     np.subtract(1, scratch, out=scratch)
     delta *= scratch
     return delta
+
+
+def _tanh_slopes(a):
+    return 1 - a * a, -2 * a
 
 
 def _relu(z, zeros=None):
@@ -67,6 +82,10 @@ def _relu_backward(a, delta, scratch):
     return np.multiply(delta, a > 0, out=delta)
 
 
+def _relu_slopes(a):
+    return (a > 0).astype(a.dtype), np.zeros_like(a)
+
+
 def _leaky_relu(z, zeros=None):
     return np.maximum(z, _LEAKY_SLOPE * z, out=z)
 
@@ -77,6 +96,10 @@ def _leaky_relu_backward(a, delta, scratch):
     scratch += _LEAKY_SLOPE
     delta *= scratch
     return delta
+
+
+def _leaky_relu_slopes(a):
+    return np.where(a > 0, a.dtype.type(1), a.dtype.type(_LEAKY_SLOPE)), np.zeros_like(a)
 
 
 def _softplus(z, zeros=None):
@@ -92,6 +115,10 @@ def _softplus_backward(a, delta, scratch):
     return delta
 
 
+def _softplus_slopes(a):
+    return -np.expm1(-a), np.exp(-a)
+
+
 # name -> (forward, backward): forward(z, zeros) overwrites z with a; backward(a, delta, scratch)
 # overwrites delta (and scratch).
 ACTIVATIONS = {
@@ -102,3 +129,32 @@ ACTIVATIONS = {
     "leaky_relu": (_leaky_relu, _leaky_relu_backward),
     "softplus": (_softplus, _softplus_backward),
 }
+
+# name -> slopes(a) = (sigma'(z), d sigma'(z) / d a), both through the output a and in
+# new arrays: what a penalty on the network's Jacobian (the contractive penalty) needs
+# beside the backward pass. Piecewise-linear activations have a constant slope between
+# kinks, so its derivative is zero.
+_SLOPES = {
+    "identity": _identity_slopes,
+    "logistic": _logistic_slopes,
+    "tanh": _tanh_slopes,
+    "relu": _relu_slopes,
+    "leaky_relu": _leaky_relu_slopes,
+    "softplus": _softplus_slopes,
+}
+
+
+def activation_slopes(activation, a):
+    """``(sigma'(z), d sigma'(z) / d a)`` of the named activation, from its output ``a``.
+
+    Raises
+    ------
+    KeyError
+        For a name that is not an activation.
+    """
+    try:
+        slopes_of = _SLOPES[activation]
+    except KeyError:
+        raise KeyError(f"Unknown activation {activation!r}; expected one of "
+                       f"{sorted(_SLOPES)}.") from None
+    return slopes_of(a)

@@ -72,7 +72,9 @@ class Corruption:
     """
 
     def __init__(self, kind, level, low=0.0, high=1.0):
-        self.kind, self.level = kind, float(level)
+        # level as given: an objective built for inference carries a corruption it
+        # never applies, whatever set_params left in corruption_level
+        self.kind, self.level = kind, level
         self.low, self.high = float(low), float(high)
 
     @classmethod

@@ -16,33 +16,7 @@ batch, for
 
 import numpy as np
 
-
-def _slope(activation, a):
-    """sigma'(z), written through the activation's output ``a`` (as the network does)."""
-    if activation == "logistic":
-        return a * (1 - a)
-    if activation == "tanh":
-        return 1 - a * a
-    if activation == "relu":
-        return (a > 0).astype(a.dtype)
-    if activation == "leaky_relu":
-        return np.where(a > 0, a.dtype.type(1), a.dtype.type(0.01))
-    if activation == "softplus":
-        return -np.expm1(-a)
-    return np.ones_like(a)
-
-
-def _slope_derivative(activation, a):
-    """d sigma'(z) / d a: how the slope changes with the output (sigma''/sigma')."""
-    if activation == "logistic":
-        return 1 - 2 * a
-    if activation == "tanh":
-        return -2 * a
-    if activation == "softplus":
-        return np.exp(-a)
-    # piecewise linear: the slope is constant between kinks
-    return np.zeros_like(a)
-
+from ._activations import activation_slopes
 
 class SparsityPenalty:
     """Sparsity of the activations of one layer.
@@ -154,11 +128,11 @@ class ContractivePenalty:
         W = network.weights[0][: self.n_inputs]
         a = activations[1]
         column_norms = np.einsum("kj,kj->j", W, W)
-        slope = _slope(self.activations[0], a)
+        slope, slope_derivative = activation_slopes(self.activations[0], a)
         squared = slope * slope
         value = self.weight * float(row_weights @ (squared @ column_norms))
         # d/da of r_i s_ij^2 c_j = 2 r_i s_ij c_j ds/da
-        inner = slope * _slope_derivative(self.activations[0], a)
+        inner = slope * slope_derivative
         inner *= column_norms
         inner *= (2 * self.weight * row_weights).astype(a.dtype)[:, None]
         weight_grad = np.zeros_like(network.weights[0])
@@ -171,13 +145,15 @@ class ContractivePenalty:
         n_inputs)``): the sum of :math:`\\lVert J v \\rVert^2` over the unit vectors
         (exact), or its ``mean`` over ``v ~ N(0, I)`` (an unbiased estimate)."""
         n_directions = directions.shape[1]
-        tangents, products, slopes = [directions], [], []
+        tangents, products, slopes, slope_derivatives = [directions], [], [], []
         for l in range(self.layer):
             W = network.weights[l][: self.n_inputs] if l == 0 else network.weights[l]
             product = tangents[-1] @ W
-            slope = _slope(self.activations[l], activations[l + 1])
+            slope, slope_derivative = activation_slopes(self.activations[l],
+                                                        activations[l + 1])
             products.append(product)
             slopes.append(slope)
+            slope_derivatives.append(slope_derivative)
             tangents.append(product * slope[:, None, :])
         code_tangent = tangents[-1]
         scale = self.weight / n_directions if mean else self.weight
@@ -187,9 +163,8 @@ class ContractivePenalty:
         inner, weight_grads = {}, {}
         grad = code_tangent * (2 * scale * row_weights).astype(code_tangent.dtype)[:, None, None]
         for l in range(self.layer - 1, -1, -1):
-            a = activations[l + 1]
             slope_grad = np.einsum("nkj,nkj->nj", grad, products[l])
-            inner[l + 1] = slope_grad * _slope_derivative(self.activations[l], a)
+            inner[l + 1] = slope_grad * slope_derivatives[l]
             grad *= slopes[l][:, None, :]  # now dP/d(product)
             below = tangents[l]
             if below.shape[0] == 1:  # shared directions: sum the rows first

@@ -290,14 +290,20 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
                           ensure_all_finite="allow-nan")
         if reset:
             self._input_fill = FillMissing.fit(X)
+        return X, None
+
+    def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
+        # The hook that fit and partial_fit take and fit_noise does not: what shapes
+        # training alone is checked and set up here, so that fit_noise still works
+        # after set_params(solver="lbfgs") and keeps the salt-and-pepper values.
         check_corruption(self.corruption, self.corruption_level)
         self._check_deterministic_for_lbfgs()
         if self.corruption == "salt_and_pepper" and (
-                reset or not hasattr(self, "_corruption_range")):
+                not warm or not hasattr(self, "_corruption_range")):
             # the values of salt and pepper: the range of the data fit started on
-            fitted = Corruption.fit(self.corruption, self.corruption_level, X)
+            fitted = Corruption.fit(self.corruption, self.corruption_level, targets)
             self._corruption_range = (fitted.low, fitted.high)
-        return X, None
+        return noise
 
     def _check_deterministic_for_lbfgs(self):
         # L-BFGS builds its curvature from differences of gradients, which fresh random

@@ -73,10 +73,12 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
     early_stopping : bool or "auto", default="auto"
         Whether to hold out ``validation_fraction`` of the training rows and stop when
-        their log-likelihood stops improving, keeping the best parameters. ``"auto"``
-        stops early when the noise model learns a scale (a ``"scale"`` among its
-        parameters, e.g. ``Gaussian(scale="learned")``) and the held-out rows number
-        at least 2, and never in :meth:`partial_fit`. A fixed scale is fitted by
+        their log-likelihood stops improving, keeping the best parameters (with the
+        stochastic solvers, "sgd" and "adam"; "lbfgs" ignores it). ``"auto"``
+        applies to the stochastic solvers only: it stops early when the noise model
+        learns a scale (a ``"scale"`` among its parameters, e.g.
+        ``Gaussian(scale="learned")``) and the held-out rows number at least 2, never
+        with "lbfgs" and never in :meth:`partial_fit`. A fixed scale is fitted by
         maximum likelihood after training; early stopping helped it on some data sets
         and hurt it on others (``benchmarks/bench_regressor_defaults.py``), so "auto"
         leaves it off.
@@ -85,7 +87,9 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         above). The units are taken on the first ``fit`` (or ``partial_fit``) and
         kept by ``warm_start`` fits and by every later :meth:`partial_fit` call, as is
         the choice to scale at all: the first call's data fix them, so that call
-        should be representative.
+        should be representative. Continuing with a noise model of another
+        transform of the targets (``Gaussian`` after ``LogNormal``, which models
+        ``log y``) raises a ValueError.
     n_threads : int, default=None
         Number of BLAS threads; None chooses per pass (see :class:`skae.AutoEncoder`).
     partial_fit_noise : bool, default=True
@@ -158,7 +162,8 @@ n_iter_, t_, n_layers_
         # the validation split needs two rows (and HistGradientBoosting's "auto"
         # likewise never asks for a split it cannot make)
         held_out = math.ceil(n_samples * self.validation_fraction)
-        return learns_scale and not incremental and held_out >= 2
+        stochastic = self.solver != "lbfgs"  # lbfgs never holds rows out
+        return learns_scale and stochastic and not incremental and held_out >= 2
 
     def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
         """The noise model in the targets' units, the network's being standardised
@@ -167,8 +172,18 @@ n_iter_, t_, n_layers_
         if not warm:
             self._target_units = (noise.marginal_units(targets, sample_weight, mask)
                                   if self.target_scaling and rescalable else None)
+            self._target_units_transform = (noise.latent_transform
+                                            if self._target_units is not None else None)
         if self._target_units is None or not rescalable:
             return noise
+        if noise.latent_transform != self._target_units_transform:
+            # units of y are no units of log y: reusing them would predict nonsense
+            raise ValueError(
+                f"The target units were taken for a noise model of "
+                f"{_modelled(self._target_units_transform)}, but noise={noise!r} models "
+                f"{_modelled(noise.latent_transform)}; fit from scratch (warm_start=False) "
+                "after changing noise to a different transform of the targets."
+            )
         return noise.rescaled(*self._target_units)
 
     def _layers(self, n_features, n_raw):
@@ -461,7 +476,7 @@ n_iter_, t_, n_layers_
         """
         X, Y = self._validate_scored(X, y)
         mask = observed_mask(Y)
-        self.noise_.validate_target(Y, allow_missing=True)
+        Y = self.noise_.validate_target(Y, allow_missing=True)  # perhaps clipped
         if mask is not None:
             Y = self.noise_._fill(Y, ~mask)
         scores = self.noise_.crps(Y, self._raw(X))
@@ -497,12 +512,14 @@ n_iter_, t_, n_layers_
         Raises
         ------
         ValueError
-            For outcomes that are not ordered (Categorical) or a ColumnNoise.
+            For outcomes that are not ordered (Categorical) or a ColumnNoise, or
+            targets outside the noise model's support.
         """
         if isinstance(self.noise_, (Categorical, ColumnNoise)):
             raise ValueError(f"pit needs one ordered outcome per output; "
                              f"{type(self.noise_).__name__} noise has none.")
         X, Y = self._validate_scored(X, y)
+        Y = self.noise_.validate_target(Y, allow_missing=True)  # perhaps clipped
         y = self._squeeze(Y)
         dist = self.predict_dist(X)
         with np.errstate(invalid="ignore"):
@@ -569,6 +586,11 @@ def crps_scorer(estimator, X, y):
     """
     estimator, X = _final_step(estimator, X)
     return -float(np.mean(estimator.crps(X, y)))
+
+
+def _modelled(transform):
+    """The variable a noise model of the targets with this latent transform models."""
+    return "y" if transform == "identity" else f"{transform} y"
 
 
 def _final_step(estimator, X):

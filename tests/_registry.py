@@ -28,6 +28,12 @@ NOISE_MODELS = [
     StudentT(df="learned"),
     StudentT(scale=2.0),
     StudentT(df="learned", scale=2.0),
+    # target scaling: models in the units of the targets, float64 units as the
+    # regressor stores them for a float64 fit
+    Gaussian(scale="learned").rescaled(np.array([2.0, -1.0, 0.0, 5.0]),
+                                       np.array([3.0, 0.5, 1.0, 10.0])),
+    StudentT(df="learned").rescaled(np.array([2.0, -1.0, 0.0, 5.0]),
+                                    np.array([3.0, 0.5, 1.0, 10.0])),
     LogNormal(),
     LogNormal(scale="learned"),
     LogNormal(scale=0.4),

@@ -134,6 +134,9 @@ def test_changed_corruption_parameters_leave_a_fitted_model_usable():
     codes = ae.transform(X)
     ae.set_params(corruption_level=5.0)
     np.testing.assert_array_equal(ae.transform(X), codes)
+    ae.set_params(corruption_level=None)
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    assert np.isfinite(ae.score(X))
     with pytest.raises(ValueError, match="corruption_level"):
         ae.fit(X)
 
@@ -146,6 +149,18 @@ def test_salt_and_pepper_values_come_from_the_data_fit_started_on():
     ae.fit(X * 2)
     assert ae._corruption_range == (X.min(), X.max())
     assert ae._make_objective(ae._network, ae.noise_).corruption.high == X.max()
+
+
+def test_fit_noise_does_not_check_what_only_training_uses():
+    ae, X = _fitted(corruption="mask", corruption_level=0.3)
+    ae.set_params(solver="lbfgs", corruption_level=5.0)
+    ae.fit_noise(X)
+    assert np.isfinite(ae.score(X))
+    with pytest.raises(ValueError, match="lbfgs|corruption_level"):
+        ae.fit(X)
+    plain, X = _fitted()
+    plain.set_params(corruption="salt_and_pepper").fit_noise(X[::2])
+    assert not hasattr(plain, "_corruption_range")  # the range is fit's to take
 
 
 def test_corruption_changes_training():

@@ -6,6 +6,7 @@ is checked by the contract checks (test_noise_contract.py).
 
 import numpy as np
 import pytest
+from _gradcheck import assert_gradient_matches
 from _registry import N_TARGETS, NOISE_MODELS, noise_id
 
 from skae._activations import ACTIVATIONS
@@ -34,7 +35,7 @@ def test_gradient_matches_finite_differences(activation, noise, weighted):
     net = Network([N_FEATURES, 5, 4, noise.n_raw(N_TARGETS)], [activation] * 2, np.float64)
     net.initialize(rng)
     net.theta += rng.normal(scale=0.1, size=net.theta.size)  # non-zero biases too
-    _assert_gradient_matches(Objective(net, noise, alpha=0.3), X, Y, weights)
+    assert_gradient_matches(Objective(net, noise, alpha=0.3), Data(X, Y, weights))
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
@@ -48,25 +49,7 @@ def test_gradient_through_one_unit_layers(activation):
     net.initialize(rng)
     net.theta += rng.normal(scale=0.1, size=net.theta.size)
     net.biases[1][...] = 0.5  # keep the one relu unit alive
-    _assert_gradient_matches(Objective(net, Gaussian(), alpha=0.3), X, y, None)
-
-
-def _assert_gradient_matches(objective, X, Y, weights, mask=None):
-    net = objective.network
-    batch = Data(X, Y, weights, mask)
-    objective.loss_and_grad(batch)
-    analytic = net.grad.copy()
-    numeric = np.empty_like(analytic)
-    eps = 1e-6
-    for k in range(net.theta.size):
-        saved = net.theta[k]
-        net.theta[k] = saved + eps
-        up = objective.loss_and_grad(batch)
-        net.theta[k] = saved - eps
-        down = objective.loss_and_grad(batch)
-        net.theta[k] = saved
-        numeric[k] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
+    assert_gradient_matches(Objective(net, Gaussian(), alpha=0.3), Data(X, y, None))
 
 
 @pytest.mark.parametrize("noise", [Gaussian(), Gaussian(scale="learned"), Bernoulli(),
@@ -80,8 +63,8 @@ def test_masked_objective_gradient_matches_finite_differences(noise):
     Y[~mask] = np.nan
     net = Network([N_FEATURES, 5, noise.n_raw(N_TARGETS)], ["tanh"], np.float64)
     net.initialize(rng)
-    _assert_gradient_matches(Objective(net, noise, alpha=0.1), X, Y,
-                             rng.uniform(0.5, 2.0, N_SAMPLES), mask)
+    weights = rng.uniform(0.5, 2.0, N_SAMPLES)
+    assert_gradient_matches(Objective(net, noise, alpha=0.1), Data(X, Y, weights, mask))
 
 
 def _numeric_gradient(f, x, eps=1e-6):

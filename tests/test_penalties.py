@@ -4,12 +4,13 @@ estimator's parameters."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _gradcheck import assert_gradient_matches
 from sklearn.datasets import load_digits
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import AutoEncoder
-from skae._activations import ACTIVATIONS
+from skae._activations import ACTIVATIONS, activation_slopes
 from skae._network import Network
 from skae._objective import Objective
 from skae._penalties import ContractivePenalty, SparsityPenalty
@@ -40,23 +41,6 @@ def _network(rng, sizes, activation, code_activation):
     return net
 
 
-def _assert_gradient_matches(objective, data):
-    net = objective.network
-    objective.loss_and_grad(data)
-    analytic = net.grad.copy()
-    numeric = np.empty_like(analytic)
-    eps = 1e-6
-    for k in range(net.theta.size):
-        saved = net.theta[k]
-        net.theta[k] = saved + eps
-        up = objective.loss_and_grad(data)
-        net.theta[k] = saved - eps
-        down = objective.loss_and_grad(data)
-        net.theta[k] = saved
-        numeric[k] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
-
-
 def _data(rng, weighted):
     X = rng.normal(size=(N_SAMPLES, N_FEATURES))
     return Data(X, None, rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None)
@@ -74,7 +58,7 @@ def test_sparsity_gradient_matches_finite_differences(code_activation, weighted)
     net = _network(rng, [N_FEATURES, 5, 3, 5, N_FEATURES], "tanh", code_activation)
     penalty = SparsityPenalty(0.7, 0.1, layer=2, activation=code_activation)
     objective = Objective(net, Gaussian(), alpha=0.1, penalties=[penalty])
-    _assert_gradient_matches(objective, _data(rng, weighted))
+    assert_gradient_matches(objective, _data(rng, weighted))
 
 
 @pytest.mark.parametrize("code_activation", SMOOTH)
@@ -84,7 +68,7 @@ def test_contraction_gradient_one_layer_encoder(code_activation, weighted):
     net = _network(rng, [N_FEATURES, 3, N_FEATURES], "tanh", code_activation)
     penalty = ContractivePenalty(0.9, 1, net.activations[:1], N_FEATURES)
     objective = Objective(net, Gaussian(), alpha=0.1, penalties=[penalty])
-    _assert_gradient_matches(objective, _data(rng, weighted))
+    assert_gradient_matches(objective, _data(rng, weighted))
 
 
 @pytest.mark.parametrize("activation", SMOOTH)
@@ -96,7 +80,7 @@ def test_contraction_gradient_deep_encoder(activation, n_directions):
     penalty = ContractivePenalty(0.9, 3, net.activations[:3], N_FEATURES,
                                  n_directions=n_directions, random_state=_FixedDraws(0))
     objective = Objective(net, Gaussian(), alpha=0.0, penalties=[penalty])
-    _assert_gradient_matches(objective, _data(rng, weighted=True))
+    assert_gradient_matches(objective, _data(rng, weighted=True))
 
 
 def test_both_penalties_on_one_layer_add_up():
@@ -110,7 +94,7 @@ def test_both_penalties_on_one_layer_add_up():
     values = [p.value_and_gradients(net, net.forward(data.X), np.full(N_SAMPLES, 1 / N_SAMPLES))[0]
               for p in penalties]
     assert objective.loss_and_grad(data) == pytest.approx(plain.loss_and_grad(data) + sum(values))
-    _assert_gradient_matches(objective, data)
+    assert_gradient_matches(objective, data)
 
 
 def _numerical_jacobian_norms(net, X, layer, eps=1e-6):
@@ -280,3 +264,24 @@ def test_penalty_gradients_keep_float32(penalty):
     value, inner, direct = penalty.value_and_gradients(net, activations, rows)
     assert np.isfinite(value)
     assert all(g.dtype == np.float32 for g in [*inner.values(), *direct.values()])
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_activation_slopes_agree_with_backward_and_finite_differences(activation):
+    rng = np.random.RandomState(4)
+    z = rng.uniform(-2, 2, size=(3, 5))
+    forward, backward = ACTIVATIONS[activation]
+    a = forward(z.copy())
+    slope, slope_derivative = activation_slopes(activation, a)
+    np.testing.assert_allclose(slope, backward(a, np.ones_like(a), np.empty_like(a)))
+    eps = 1e-6
+    numeric = (activation_slopes(activation, a + eps)[0]
+               - activation_slopes(activation, a - eps)[0]) / (2 * eps)
+    away_from_kinks = np.abs(a) > 1e-3  # relu and leaky_relu bend at a = 0
+    np.testing.assert_allclose(slope_derivative[away_from_kinks], numeric[away_from_kinks],
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_activation_slopes_refuse_an_unknown_name():
+    with pytest.raises(KeyError, match="softsign"):
+        activation_slopes("softsign", np.zeros((2, 2)))

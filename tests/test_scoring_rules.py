@@ -127,6 +127,9 @@ def test_crps_of_missing_entries_is_zero_and_no_closed_form_is_an_error():
         categorical.crps(X, one_hot)
     with pytest.raises(ValueError, match="ordered"):
         categorical.pit(X, one_hot)
+    # finite for df > 1/2, but the closed form needs df > 1
+    with pytest.raises(ValueError, match="no closed form for df <= 1"):
+        StudentT(df=0.8, scale=1.0).crps(np.zeros((1, 1)), np.zeros((1, 1)))
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -175,3 +178,40 @@ def test_predict_proba_of_a_categorical_regressor():
     np.testing.assert_allclose(proba, reg.predict(X))
     assert np.mean(proba.argmax(axis=1) == labels) > 0.8
     assert not hasattr(MLPLikelihoodRegressor(), "predict_proba")
+
+
+@pytest.mark.parametrize("sigma", [8.0, 13.3])
+def test_lognormal_crps_of_a_wide_distribution(sigma):
+    # exp(mu + sigma^2 / 2) times a difference of two probabilities near 1/2 and 1
+    # cancels; in log space it does not. Quadrature over u = log t, y = 1, mu = 0:
+    # int_{u<0} Phi(u / sigma)^2 e^u du + int_{u>0} Phi(-u / sigma)^2 e^u du
+    noise = LogNormal(scale="learned")
+    raw = np.array([[0.0, np.log(np.expm1(sigma))]])
+    scale = noise.params(raw)["scale"][0, 0]
+    below = integrate.quad(lambda u: stats.norm.cdf(u / scale) ** 2 * np.exp(u),
+                           -np.inf, 0, limit=500)[0]
+    above = integrate.quad(lambda u: np.exp(2 * stats.norm.logcdf(-u / scale) + u),
+                           0, 20 * scale**2, limit=2000, points=[scale**2 / 2])[0]
+    for dtype, rtol in [(np.float64, 1e-7), (np.float32, 1e-4)]:
+        crps = noise.crps(np.array([[1.0]], dtype), raw.astype(dtype))[0, 0]
+        assert crps == pytest.approx(below + above, rel=rtol), dtype
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_outcomes_outside_the_support_are_named_by_crps_and_pit():
+    with pytest.raises(ValueError, match="-1"):
+        LogNormal().crps(np.array([[-1.0]]), np.zeros((1, 1)))
+    with pytest.raises(ValueError, match="2.0"):
+        Bernoulli().crps(np.array([[2.0]]), np.zeros((1, 1)))
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    reg = MLPLikelihoodRegressor(noise=LogNormal(), hidden_layer_sizes=(4,), max_iter=5,
+                                 random_state=0).fit(X, np.exp(X[:, 0]))
+    for score in (reg.crps, reg.pit):
+        with pytest.raises(ValueError, match="-3"):
+            score(X[:2], [1.0, -3.0])
+    # a value a rounding error above 1 is scored as 1
+    brier = MLPLikelihoodRegressor(noise=Bernoulli(), hidden_layer_sizes=(4,), max_iter=5,
+                                   random_state=0).fit(X, X[:, 0] > 0)
+    np.testing.assert_array_equal(brier.crps(X[:1], [np.nextafter(1.0, 2.0)]),
+                                  brier.crps(X[:1], [1.0]))

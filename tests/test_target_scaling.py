@@ -182,3 +182,43 @@ def test_missing_targets_are_left_out_of_the_units():
     _, unit = reg._target_units
     assert unit[1] == pytest.approx(100 * np.std(y[10:]))
     assert np.all(np.isfinite(reg.log_likelihood(X, Y)))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_refuses_units_taken_for_another_transform_of_y():
+    X, y = _data(n=100, positive=True)
+    reg = _fit(Gaussian(), X, y, warm_start=True)
+    with pytest.raises(ValueError, match=r"(?s)noise=.*warm_start=False"):
+        reg.set_params(noise=LogNormal()).fit(X, y)
+    streamed = MLPLikelihoodRegressor(noise=LogNormal(), hidden_layer_sizes=(8,),
+                                      random_state=0).partial_fit(X, y)
+    with pytest.raises(ValueError, match="noise model of log y"):
+        streamed.set_params(noise=Gaussian()).partial_fit(X, y)
+    # the same transform keeps the units and continues
+    reg.set_params(noise=Laplace()).fit(X, y)
+    assert np.all(np.isfinite(reg.predict(X)))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("noise", RESCALABLE, ids=repr)
+def test_targets_of_small_spread_fit_as_standardised_ones(noise):
+    # the scale floors act in the network's units, not in y's
+    X, y = _data(n=200, positive=isinstance(noise, LogNormal))
+    y = y + 3  # spread small against the level once multiplied by c
+    factors = [1e-4, 1e-8] if noise.scale == "mle" else [1e-4]
+    plain = _fit(noise, X, y).log_likelihood(X, y).mean()
+    for c in factors:
+        small = _fit(noise, X, c * y).log_likelihood(X, c * y).mean() + np.log(c)
+        assert small == pytest.approx(plain, abs=1e-6), c
+
+
+def test_early_stopping_auto_resolves_off_for_lbfgs():
+    # lbfgs holds no rows out, so "auto" must not say that it stops early
+    learned = Gaussian(scale="learned")
+    adam = MLPLikelihoodRegressor()
+    lbfgs = MLPLikelihoodRegressor(solver="lbfgs")
+    assert adam._early_stopping(learned, 100, incremental=False)
+    assert not lbfgs._early_stopping(learned, 100, incremental=False)
+    X, y = _data(n=60)
+    reg = _fit(learned, X, y, solver="lbfgs")
+    assert reg.validation_scores_ is None and not reg._training_state.early_stopping

@@ -372,11 +372,11 @@ class NoiseModel(BaseEstimator):
         Raises
         ------
         ValueError
-            If the model has no closed form.
+            If the model has no closed form, or for targets outside its support
+            (named), which no closed form scores.
         """
-        y, raw = np.asarray(y), np.asarray(raw)
-        self._check_target_shape(y)
-        return self._crps(y, self.params(raw))
+        y = self.validate_target(y)
+        return self._crps(y, self.params(np.asarray(raw)))
 
     def _crps(self, y, params):
         raise ValueError(f"{type(self).__name__} noise has no closed-form CRPS.")

@@ -99,14 +99,23 @@ class AffineLink:
         self.shift = shift
         self.unit = unit
 
+    # shift and unit are cast to the dtype of the array at hand, so that float32 raw
+    # outputs give float32 parameters whatever dtype the units were stored in
+    def _units(self, like):
+        dtype = np.result_type(like, np.float32)
+        return (np.asarray(self.shift, dtype=dtype), np.asarray(self.unit, dtype=dtype))
+
     def forward(self, raw):
-        return self.shift + self.unit * self.base.forward(raw)
+        shift, unit = self._units(raw)
+        return shift + unit * self.base.forward(raw)
 
     def inverse(self, parameter):
-        return self.base.inverse((parameter - self.shift) / self.unit)
+        shift, unit = self._units(parameter)
+        return self.base.inverse((parameter - shift) / unit)
 
     def derivative(self, raw, parameter):
-        return self.unit * self.base.derivative(raw, (parameter - self.shift) / self.unit)
+        shift, unit = self._units(raw)
+        return unit * self.base.derivative(raw, (parameter - shift) / unit)
 
 
 LOCATION_LINKS = {"identity": IdentityLink(), "logistic": LogisticLink()}

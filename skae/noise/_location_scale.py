@@ -83,6 +83,12 @@ class LocationScale(NoiseModel):
         return AffineLink(self._base_scale_link, 0.0, self._target_unit)
 
     @property
+    def _unit(self):
+        """The targets' unit per column (1 unless rescaled): a floor given in the
+        network's units is this times the floor."""
+        return 1.0 if self._target_unit is None else self._target_unit
+
+    @property
     def can_rescale(self):
         """Whether :meth:`rescaled` applies: the location's link is the identity."""
         return self._base_loc_link.name == "identity"
@@ -162,6 +168,19 @@ class LocationScale(NoiseModel):
             model._target_unit = self._target_unit * unit
         return model
 
+    # The units of ``rescaled`` are part of the distribution, though not a parameter a
+    # user sets: clone keeps them and the repr shows them.
+    def __sklearn_clone__(self):
+        cloned = super().__sklearn_clone__()
+        cloned._target_shift, cloned._target_unit = self._target_shift, self._target_unit
+        return cloned
+
+    def __repr__(self, N_CHAR_MAX=700):
+        text = super().__repr__(N_CHAR_MAX)
+        if self._target_unit is None:
+            return text
+        return f"{text}.rescaled({self._target_shift!r}, {self._target_unit!r})"
+
     def _fixed_scale(self):
         if isinstance(self.scale, str):
             if self.scale != "mle":
@@ -178,7 +197,10 @@ class LocationScale(NoiseModel):
             )
         return float(scale) if scale.ndim == 0 else scale
 
-    # A family defined on a transform u(y) of the targets (LogNormal) overrides these.
+    # A family defined on a transform u(y) of the targets (LogNormal) overrides these;
+    # ``latent_transform`` names u, the variable whose units ``marginal_units`` gives.
+    latent_transform = "identity"
+
     def _latent(self, y):
         return y
 
@@ -222,7 +244,7 @@ class LocationScale(NoiseModel):
         if not self._learned:
             return [raw_loc]
         scale = self._marginal_scale(np.abs(latent - loc), sample_weight)
-        return [raw_loc, self._scale_link.inverse(np.maximum(scale, 1e-3))]
+        return [raw_loc, self._scale_link.inverse(np.maximum(scale, 1e-3 * self._unit))]
 
     # Location and scale of the best constant model, the scale from the absolute
     # deviations: mean and root mean square by default.
@@ -266,7 +288,11 @@ class LocationScale(NoiseModel):
         else:
             mean = np.divide(sums, weights, out=np.full_like(sums, pooled_mean),
                              where=weights > 0)
-        scale = np.maximum(self._scale_from_statistic(mean), MIN_SCALE)
+        # the floor in the network's units, as the learned scale's, so that it does
+        # not bind on targets of small spread that a rescaled model was made for
+        floor = MIN_SCALE * self._unit
+        scale = np.maximum(self._scale_from_statistic(mean),
+                           np.max(floor) if pooled else floor)
         # a copy rather than a clone, which would drop the units of ``rescaled``
         return copy.copy(self).set_params(scale=float(scale) if pooled else scale)
 
@@ -398,6 +424,7 @@ class LogNormal(_GaussianShape, LocationScale):
 
     support = "positive"
     _fill_value = 1.0
+    latent_transform = "log"
 
     def _latent(self, y):
         return np.log(y)
@@ -414,9 +441,12 @@ class LogNormal(_GaussianShape, LocationScale):
     def _crps(self, y, params):
         loc, scale = params["loc"], params["scale"]
         z = (np.log(y) - loc) / scale
+        # Phi(s / sqrt 2) - 1 = -Phi(-s / sqrt 2); each product with exp(mu + s^2 / 2)
+        # taken in log space, where a large scale neither overflows nor cancels
+        log_mean = loc + 0.5 * scale**2
         return (y * (2 * special.ndtr(z) - 1)
-                - 2 * np.exp(loc + 0.5 * scale**2)
-                * (special.ndtr(z - scale) + special.ndtr(scale / math.sqrt(2)) - 1))
+                - 2 * (np.exp(log_mean + special.log_ndtr(z - scale))
+                       - np.exp(log_mean + special.log_ndtr(-scale / math.sqrt(2)))))
 
 
 class Laplace(LocationScale):
@@ -475,8 +505,9 @@ class StudentT(LocationScale):
               + \\log \\sigma + \\log \\Gamma(\\tfrac{\\nu}{2})
               - \\log \\Gamma(\\tfrac{\\nu + 1}{2}) + \\tfrac12 \\log \\nu\\pi
 
-    Its CRPS, finite for ``nu > 1``, with ``z = (y - mu) / sigma`` and ``F_nu``,
-    ``f_nu`` the standard t CDF and density (Jordan, Krueger and Lerch, 2019), is
+    Its CRPS is finite for ``nu > 1/2``; for ``nu > 1``, with ``z = (y - mu) / sigma``
+    and ``F_nu``, ``f_nu`` the standard t CDF and density (Jordan, Krueger and Lerch,
+    2019), it has the closed form
 
     .. math:: \\sigma \\Big[z\\,\\big(2F_\\nu(z) - 1\\big)
               + 2 f_\\nu(z)\\,\\frac{\\nu + z^2}{\\nu - 1}
@@ -581,7 +612,8 @@ class StudentT(LocationScale):
     def _crps(self, y, params):
         df = params["df"]
         if np.any(df <= 1):
-            raise ValueError("StudentT: the CRPS is infinite for df <= 1.")
+            raise ValueError("StudentT: the CRPS has no closed form for df <= 1 (it is "
+                             "finite for df > 1/2, infinite below).")
         z = (y - params["loc"]) / params["scale"]
         density = np.exp(-self._log_normaliser(df) - 0.5 * (df + 1) * np.log1p(z * z / df))
         standard = (z * (2 * special.stdtr(df, z) - 1)
