@@ -21,6 +21,8 @@ from .noise import Bernoulli, Categorical, ColumnNoise, Gaussian, Ordinal, Poiss
 BATCH_SIZE = 64
 LEARNING_RATE = 3e-3
 COLUMN_TYPES = ("real", "count", "binary", "categorical", "ordinal")
+# the kinds whose columns share one block of the noise model
+_GROUPED = ("real", "count", "binary")
 
 
 class _HiddenEntriesObjective(Objective):
@@ -66,6 +68,7 @@ class _MaskingAutoEncoder(AutoEncoder):
     missingness indicators."""
 
     _mask_rate = 0.0
+    _pooled_scale = False  # a scale per real column (a block holds all of them)
 
     def _validate_fit_data(self, X, y, reset):
         X, Y = super()._validate_fit_data(X, y, reset)
@@ -318,18 +321,37 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
                         inferred=name not in overrides)
                 for name, dtype in zip(names, dtypes)], dtypes
 
+    def _layout(self):
+        """``(column index, slice of the encoded table)`` of the modelled columns, the
+        real, count and binary columns first, each kind side by side, so that each kind
+        is one block of the noise model."""
+        order = sorted((j for j, c in enumerate(self.columns_) if c.width),
+                       key=lambda j: _GROUPED.index(self.columns_[j].kind)
+                       if self.columns_[j].kind in _GROUPED else len(_GROUPED))
+        layout, start = [], 0
+        for j in order:
+            width = self.columns_[j].width
+            layout.append((j, slice(start, start + width)))
+            start += width
+        return layout
+
     def _encode(self, values, observed):
-        blocks = [c.encode(v, o) for c, v, o in zip(self.columns_, values, observed)
-                  if c.width]
+        blocks = [self.columns_[j].encode(values[j], observed[j])
+                  for j, _ in self._layout()]
         return np.hstack(blocks) if blocks else np.zeros((len(values[0]), 0))
 
     def _noise(self):
-        blocks, start = [], 0
-        for j, column in enumerate(self.columns_):
-            if column.width:
-                blocks.append((f"c{j}", column.noise(),
-                               slice(start, start + column.width)))
-                start += column.width
+        # one block per kind of column where a block can hold many (one call of its
+        # noise model per training batch instead of one per column), one per variable
+        # for the categorical and ordinal columns
+        blocks = []
+        for j, where in self._layout():
+            kind = self.columns_[j].kind
+            if kind in _GROUPED and blocks and blocks[-1][0] == kind:
+                blocks[-1] = (kind, blocks[-1][1], slice(blocks[-1][2].start, where.stop))
+            else:
+                blocks.append((kind if kind in _GROUPED else f"c{j}",
+                               self.columns_[j].noise(), where))
         return ColumnNoise(blocks)
 
     # --------------------------------------------------------------- fitting
@@ -423,11 +445,10 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         n = len(values[0])
         fills = []
         decoded = self._decoded(values, observed)
-        start = 0
-        for column in self.columns_:
+        where = dict(self._layout())
+        for j, column in enumerate(self.columns_):
             if column.width:
-                fills.append(column.decode(decoded[:, start : start + column.width]))
-                start += column.width
+                fills.append(column.decode(decoded[:, where[j]]))
             elif column.constant is not None:
                 fills.append(np.full(n, column.constant, dtype=object))
             else:  # empty in fit
