@@ -18,6 +18,8 @@ from .noise import Bernoulli, Categorical, ColumnNoise, Gaussian, Ordinal, Poiss
 
 # Training settings measured across the tables of benchmarks/bench_impute.py (not tuned
 # per table): small batches give the small tables enough steps.
+_HIDDEN_ONLY = False
+_CODE_RATIO = 0.5
 BATCH_SIZE = 64
 LEARNING_RATE = 3e-3
 COLUMN_TYPES = ("real", "count", "binary", "categorical", "ordinal")
@@ -52,7 +54,7 @@ class _HiddenEntriesObjective(Objective):
                     observed & hidden if score_hidden_only else observed)
 
     def loss_and_grad(self, batch):
-        return super().loss_and_grad(self._hidden(batch, self.random_state, False))
+        return super().loss_and_grad(self._hidden(batch, self.random_state, _HIDDEN_ONLY))
 
     def fixed_statistics(self, data):
         hidden = self._hidden(data.take(slice(None)), np.random.RandomState(0), True)
@@ -92,6 +94,7 @@ class _Column:
     # Plain Python and NumPy values only (no pandas dtype), so that skops can save it.
     def __init__(self, name, kind, inferred):
         self.name, self.kind, self.inferred = name, kind, inferred
+        self.model = kind  # the kind of noise model, set by fit
         self.levels = None
         self.center, self.spread = 0.0, 1.0
         self.constant = None  # the fill of a column the network does not model
@@ -100,7 +103,7 @@ class _Column:
     def width(self):
         if self.constant is not None or self.empty:  # filled without the network
             return 0
-        return len(self.levels) if self.kind == "categorical" else 1
+        return len(self.levels) if self.model == "categorical" else 1
 
     def fit(self, values, observed, dtype):
         self.numeric = _is_numpy(dtype) and dtype.kind in "biuf"
@@ -128,11 +131,14 @@ class _Column:
         elif self.kind == "binary" and len(self.levels) > 2:
             raise ValueError(f"Column {self.name!r} is of type 'binary' but has "
                              f"{len(self.levels)} values: {list(self.levels)[:5]}.")
+        self.model = self.kind
+        if self.kind == "categorical" and len(self.levels) == 2:
+            self.model = "binary"  # the same likelihood, with one output instead of two
         return self
 
     def noise(self):
         return {"real": Gaussian(), "count": Poisson(), "binary": Bernoulli(),
-                "categorical": Categorical()}.get(self.kind) or Ordinal(len(self.levels))
+                "categorical": Categorical()}.get(self.model) or Ordinal(len(self.levels))
 
     def encode(self, values, observed):
         """(n, width) floats, NaN where missing (or a level never seen in fit)."""
@@ -144,7 +150,7 @@ class _Column:
         codes = np.full(n, -1)
         codes[observed] = _codes(values[observed], self.levels)
         known = codes >= 0
-        if self.kind == "categorical":
+        if self.model == "categorical":
             out = np.full((n, len(self.levels)), np.nan)
             out[known] = np.eye(len(self.levels))[codes[known]]
             return out
@@ -156,7 +162,7 @@ class _Column:
         code (binary, ordinal) or one-hot / probability rows (categorical)."""
         if self.kind in ("real", "count"):
             return block_values[:, 0] * self.spread + self.center
-        if self.kind == "categorical":
+        if self.model == "categorical":
             return self.levels[np.argmax(block_values, axis=1)]
         return self.levels[np.clip(np.round(block_values[:, 0]).astype(int), 0,
                                    len(self.levels) - 1)]
@@ -326,8 +332,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         real, count and binary columns first, each kind side by side, so that each kind
         is one block of the noise model."""
         order = sorted((j for j, c in enumerate(self.columns_) if c.width),
-                       key=lambda j: _GROUPED.index(self.columns_[j].kind)
-                       if self.columns_[j].kind in _GROUPED else len(_GROUPED))
+                       key=lambda j: _GROUPED.index(self.columns_[j].model)
+                       if self.columns_[j].model in _GROUPED else len(_GROUPED))
         layout, start = [], 0
         for j in order:
             width = self.columns_[j].width
@@ -346,7 +352,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         # for the categorical and ordinal columns
         blocks = []
         for j, where in self._layout():
-            kind = self.columns_[j].kind
+            kind = self.columns_[j].model
             if kind in _GROUPED and blocks and blocks[-1][0] == kind:
                 blocks[-1] = (kind, blocks[-1][1], slice(blocks[-1][2].start, where.stop))
             else:
@@ -381,7 +387,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         self.autoencoder_ = None
         if encoded.shape[1]:
             width = encoded.shape[1]
-            n_components = self.n_components or max(2, math.ceil(width / 2))
+            n_components = self.n_components or max(2, math.ceil(width * _CODE_RATIO))
             early_stopping = self.early_stopping and len(encoded) >= 50
             ae = _MaskingAutoEncoder(
                 n_components=n_components, hidden_layer_sizes=self.hidden_layer_sizes,
