@@ -18,9 +18,7 @@ from .noise import Bernoulli, Categorical, ColumnNoise, Gaussian, Ordinal, Poiss
 
 # Training settings measured across the tables of benchmarks/bench_impute.py (not tuned
 # per table): small batches give the small tables enough steps.
-_HIDDEN_ONLY = False
-_CODE_RATIO = 0.5
-BATCH_SIZE = 64
+BATCH_SIZE = 128
 LEARNING_RATE = 3e-3
 COLUMN_TYPES = ("real", "count", "binary", "categorical", "ordinal")
 # the kinds whose columns share one block of the noise model
@@ -54,7 +52,7 @@ class _HiddenEntriesObjective(Objective):
                     observed & hidden if score_hidden_only else observed)
 
     def loss_and_grad(self, batch):
-        return super().loss_and_grad(self._hidden(batch, self.random_state, _HIDDEN_ONLY))
+        return super().loss_and_grad(self._hidden(batch, self.random_state, False))
 
     def fixed_statistics(self, data):
         hidden = self._hidden(data.take(slice(None)), np.random.RandomState(0), True)
@@ -210,7 +208,10 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     integer-coded categories ``"categorical"``. A column with a single observed value
     is filled with it; a column with none is dropped, unless ``keep_empty_features``,
     which fills it with 0 (or the string ``"missing"`` for non-numeric columns), as
-    :class:`sklearn.impute.SimpleImputer` does.
+    :class:`sklearn.impute.SimpleImputer` does. A categorical column with two levels
+    is modelled by a Bernoulli (the same likelihood as a Categorical over two levels,
+    with one output). The columns of one kind (real, count, binary) form one block of
+    the noise model, each with its own fitted scale.
 
     Parameters
     ----------
@@ -225,16 +226,25 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     column_types : dict, default=None
         ``{column: type}`` overriding the inferred type, by name (DataFrame) or index.
     n_components : int or None, default=None
-        Code size; None takes ``ceil(w / 2)`` for ``w`` encoded columns, at least 2.
+        Code size; None takes ``w``, the number of encoded columns (one per real,
+        count, binary or ordinal column, one per level of a categorical one), at
+        least 2. Trained to fill in hidden entries, the network needs no bottleneck
+        to avoid copying, and on the benchmark tables a code of ``w`` filled real
+        columns better than one of ``w / 2``.
     hidden_layer_sizes : tuple of int, default=(128,)
         Hidden layers of encoder (and, mirrored, decoder).
     mask_rate : float in [0, 1), default=0.2
         Fraction of observed inputs hidden at random in each training batch (Adam,
-        batches of 64 rows, learning rate 3e-3); the loss covers every observed
+        batches of 128 rows, learning rate 3e-3); the loss covers every observed
         entry, hidden or seen. 0 trains a plain autoencoder of the observed entries.
     max_iter : int, default=150
         Number of epochs (the most, with ``early_stopping``). Without early stopping
         every fit runs them all, so its cost is linear in the number of rows.
+    average_last : int, default=30
+        The fitted weights are the average of the weights after each of the last
+        ``average_last`` of the ``max_iter`` epochs (stochastic weight averaging, as
+        in Izmailov et al., 2018), which smooths out the noise of the last steps;
+        0 keeps the weights of the last epoch. Not used with ``early_stopping``.
     early_stopping : bool, default=False
         Hold out 10% of the rows and stop when the log-likelihood of their entries
         hidden by a fixed draw (what the network fills in, not what it copies) has
@@ -249,7 +259,9 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     autoencoder_ : AutoEncoder
-        The fitted autoencoder of the encoded table.
+        The fitted autoencoder of the encoded table (None if no column needs it).
+    n_iter_ : int
+        Epochs trained, averaged ones included (0 if no column needs the network).
     column_types_ : dict
         The type of every input column, by name (or index).
     n_features_in_ : int
@@ -276,6 +288,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         "hidden_layer_sizes": ["array-like"],
         "mask_rate": [Interval(Real, 0, 1, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "average_last": [Interval(Integral, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "sample_posterior": ["boolean"],
         "random_state": ["random_state"],
@@ -283,8 +296,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
 
     def __init__(self, missing_values=np.nan, *, add_indicator=False,
                  keep_empty_features=False, column_types=None, n_components=None,
-                 hidden_layer_sizes=(128,), mask_rate=0.2, max_iter=150, early_stopping=False,
-                 sample_posterior=False, random_state=None):
+                 hidden_layer_sizes=(128,), mask_rate=0.2, max_iter=150, average_last=30,
+                 early_stopping=False, sample_posterior=False, random_state=None):
         self.missing_values = missing_values
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
@@ -293,6 +306,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.mask_rate = mask_rate
         self.max_iter = max_iter
+        self.average_last = average_last
         self.early_stopping = early_stopping
         self.sample_posterior = sample_posterior
         self.random_state = random_state
@@ -384,10 +398,10 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         self.column_types_ = {c.name: c.kind for c in self.columns_}
         self.missing_in_fit_ = np.array([not o.all() for o in observed])
         encoded = self._encode(values, observed)
-        self.autoencoder_ = None
+        self.autoencoder_, self.n_iter_ = None, 0
         if encoded.shape[1]:
             width = encoded.shape[1]
-            n_components = self.n_components or max(2, math.ceil(width * _CODE_RATIO))
+            n_components = self.n_components or max(2, width)
             early_stopping = self.early_stopping and len(encoded) >= 50
             ae = _MaskingAutoEncoder(
                 n_components=n_components, hidden_layer_sizes=self.hidden_layer_sizes,
@@ -404,8 +418,26 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             with warnings.catch_warnings():
                 if not early_stopping:  # running all max_iter epochs is the plan
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                self.autoencoder_ = ae.fit(encoded)
+                self.autoencoder_, self.n_iter_ = self._train(ae, encoded, early_stopping)
         return self
+
+    def _train(self, ae, encoded, early_stopping):
+        """``(ae fitted, epochs run)``; without early stopping, the weights are the
+        average of those after each of the last ``average_last`` epochs."""
+        n_averaged = 0 if early_stopping else min(self.average_last, self.max_iter - 1)
+        ae.set_params(max_iter=self.max_iter - n_averaged, partial_fit_noise=False)
+        ae.fit(encoded)
+        if not n_averaged:
+            return ae, ae.n_iter_
+        n_epochs = ae.n_iter_ + n_averaged
+        theta = ae._network.theta
+        total = np.zeros_like(theta)
+        for _ in range(n_averaged):
+            ae.partial_fit(encoded)  # one more epoch, Adam's moments carried on
+            total += theta
+        theta[...] = total / n_averaged
+        # the fixed scales (sample_posterior's spread) of the averaged network
+        return ae.set_params(max_iter=self.max_iter)._fit_noise(encoded, None, None), n_epochs
 
     # ------------------------------------------------------------ imputing
     def transform(self, X):
@@ -495,11 +527,6 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
                     indicators):
                 frame[f"missingindicator_{name}"] = indicator
         return frame
-
-    @property
-    def n_iter_(self):
-        """Epochs the autoencoder trained for (0 if every column was constant)."""
-        return 0 if self.autoencoder_ is None else self.autoencoder_.n_iter_
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: the kept inputs, then the indicators."""
