@@ -206,3 +206,23 @@ def test_one_noise_block_per_kind_and_two_levels_as_binary():
     assert set(out["name"]) <= {"a", "b"} and not out.isna().any().any()
     seen = X["name"].notna()
     assert (out.loc[seen, "name"] == X.loc[seen, "name"]).all()
+
+
+def test_training_hides_a_categorical_variable_whole():
+    from skae._training import Data
+
+    rng = np.random.default_rng(9)
+    X = _holes(_frame(rng), rng)
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    ae = imputer.autoencoder_
+    objective = ae._make_objective(ae._network, ae.noise_)
+    encoded = imputer._encode(*imputer._table(X, reset=False)[:2])
+    hidden = objective._hidden(Data(encoded), np.random.RandomState(0), False)
+    newly_hidden = np.isnan(hidden.X) & ~np.isnan(encoded)
+    colour = dict(imputer._layout())[list(X.columns).index("colour")]
+    assert colour.stop - colour.start == 3
+    block = newly_hidden[:, colour]
+    partly = block.any(axis=1) & ~block.all(axis=1)
+    assert block.any() and not partly.any()  # all of the one-hot columns or none
+    assert 0.1 < newly_hidden.mean() < 0.3  # about mask_rate of the entries
+    np.testing.assert_array_equal(hidden.Y, encoded)  # the targets stay clean
