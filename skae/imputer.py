@@ -33,10 +33,11 @@ class _HiddenEntriesObjective(Objective):
 
     Each training batch hides fresh entries, a categorical variable's one-hot
     columns together (as it goes missing; a column hidden alone would be told by
-    the others), and the loss is the NLL of every observed entry, hidden or seen (scoring the hidden entries alone gave worse fills on the
-    benchmark tables). The fixed scales and the validation score are taken on entries
-    hidden by a fixed draw, and on those only: they measure how well the network
-    fills in, not how well it copies what it sees, so ``sample_posterior`` draws with
+    the others), and the loss is the NLL of every observed entry, hidden or seen
+    (scoring the hidden entries alone gave worse fills on the benchmark tables).
+    The fixed scales and the validation score are taken on entries hidden by a
+    fixed draw, and on those only: they measure how well the network fills in, not
+    how well it copies what it sees, so ``sample_posterior`` draws with
     the spread of imputation errors.
     """
 
@@ -198,9 +199,10 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     likelihood term. Its encoder sees the observed entries (missing ones at the
     column mean) with the missingness pattern, and it is trained with a further
     ``mask_rate`` of the observed inputs hidden at random, so that it learns to fill
-    in what it cannot see. Real columns are standardised on their observed entries. A missing entry is then filled with the mean (real, count)
-    or the mode (binary, categorical, ordinal) of its decoded distribution; observed
-    entries are never changed.
+    in what it cannot see. Real columns are standardised on their observed entries.
+    A missing entry is then filled with the mean (real, count) or the mode (binary,
+    categorical, ordinal) of its decoded distribution; observed entries are never
+    changed.
 
     Column types, inferred from a DataFrame's dtypes (``column_types`` overrides any):
 
@@ -248,8 +250,9 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         31 columns), and 128 units were as good as more on the narrow ones.
     mask_rate : float in [0, 1), default=0.2
         Fraction of observed inputs hidden at random in each training batch (Adam,
-        batches of 128 rows, learning rate 3e-3); the loss covers every observed
-        entry, hidden or seen. 0 trains a plain autoencoder of the observed entries.
+        learning rate 3e-3, as few batches of at most 128 rows as cover the table,
+        of equal size but for rounding); the loss covers every observed entry,
+        hidden or seen. 0 trains a plain autoencoder of the observed entries.
     max_iter : int, default=150
         Number of epochs (the most, with ``early_stopping``). Without early stopping
         every fit runs them all, so its cost is linear in the number of rows.
@@ -418,7 +421,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             early_stopping = self.early_stopping and len(encoded) >= 50
             ae = _MaskingAutoEncoder(
                 n_components=n_components, hidden_layer_sizes=self._hidden_layers(width),
-                noise=self._noise(), batch_size=min(BATCH_SIZE, len(encoded)),
+                noise=self._noise(), batch_size=_equal_batches(len(encoded)),
                 learning_rate_init=LEARNING_RATE, max_iter=self.max_iter,
                 early_stopping=early_stopping,
                 # without early stopping, exactly max_iter epochs: the cost is then
@@ -458,7 +461,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             total += theta
         theta[...] = total / n_averaged
         # the fixed scales (sample_posterior's spread) of the averaged network
-        return ae.set_params(max_iter=self.max_iter)._fit_noise(encoded, None, None), n_epochs
+        ae.set_params(max_iter=self.max_iter)._fit_noise(encoded, None, None)
+        return ae, n_epochs
 
     # ------------------------------------------------------------ imputing
     def transform(self, X):
@@ -568,6 +572,13 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
+
+
+def _equal_batches(n_rows):
+    """Rows per batch: as few batches of at most ``BATCH_SIZE`` rows as cover the
+    rows, of equal size but for rounding (a small last batch takes a noisy step on a
+    small table)."""
+    return math.ceil(n_rows / math.ceil(n_rows / BATCH_SIZE))
 
 
 def _is_numpy(dtype):
