@@ -29,7 +29,8 @@ Protocol (issue #11):
 Then a scaling run: AutoEncoderImputer's CPU time on the synthetic table at 2,000 and
 20,000 rows (20% MCAR).
 
-``python benchmarks/bench_impute.py`` (``--quick``: two seeds, smaller tables).
+``python benchmarks/bench_impute.py`` (``--quick``: two seeds, smaller tables;
+``--datasets diabetes iris``: only those tables; ``--no-scaling``: no scaling run).
 """
 
 import argparse
@@ -354,10 +355,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="two seeds, smaller tables")
     parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument("--datasets", nargs="+", metavar="NAME",
+                        help="only these tables (names as printed, e.g. diabetes iris)")
     args = parser.parse_args()
     seeds = range(2) if args.quick else range(5)
     start = time.perf_counter()
-    results = run(tables(args.quick), seeds)
+    chosen = tables(args.quick)
+    if args.datasets:
+        unknown = sorted(set(args.datasets) - set(chosen))
+        if unknown:
+            parser.error(f"unknown tables {unknown}; choose from {list(chosen)}")
+        chosen = {name: chosen[name] for name in args.datasets}
+    results = run(chosen, seeds)
     print_tables(results)
     print_paired(results)
     acceptance(results)

@@ -149,3 +149,80 @@ def test_fills_low_rank_data_better_than_the_column_means():
     filled = AutoEncoderImputer(max_iter=40, random_state=0).fit_transform(X)
     error = np.sqrt(np.mean(((filled - full) / full.std(axis=0))[hidden] ** 2))
     assert error < 0.5  # the column means score about 1
+
+
+def test_weights_are_the_average_over_the_last_epochs(monkeypatch):
+    from skae import imputer as imputer_module
+
+    snapshots = []
+    partial_fit = imputer_module._MaskingAutoEncoder.partial_fit
+
+    def recording_partial_fit(self, *args, **kwargs):
+        out = partial_fit(self, *args, **kwargs)
+        snapshots.append(self._network.theta.copy())
+        return out
+
+    monkeypatch.setattr(imputer_module._MaskingAutoEncoder, "partial_fit",
+                        recording_partial_fit)
+    rng = np.random.default_rng(7)
+    X = _holes(_frame(rng), rng)
+    imputer = AutoEncoderImputer(**{**FAST, "max_iter": 8}, average_last=3).fit(X)
+    assert len(snapshots) == 3 and imputer.n_iter_ == 8
+    np.testing.assert_allclose(imputer.autoencoder_._network.theta,
+                               np.mean(snapshots, axis=0), rtol=1e-12)
+    assert not np.allclose(snapshots[-1], np.mean(snapshots, axis=0))
+    # the fixed scales belong to the averaged network
+    refitted = imputer.autoencoder_.noise_
+    imputer.autoencoder_._fit_noise(imputer._encode(*imputer._table(X, reset=False)[:2]),
+                                    None, None)
+    for block, again in zip(refitted.blocks, imputer.autoencoder_.noise_.blocks):
+        np.testing.assert_allclose(np.asarray(block[1].get_params().get("scale", 0.0),
+                                              dtype=float),
+                                   np.asarray(again[1].get_params().get("scale", 0.0),
+                                              dtype=float))
+
+    snapshots.clear()
+    last = AutoEncoderImputer(**{**FAST, "max_iter": 8}, average_last=0).fit(X)
+    assert snapshots == [] and last.n_iter_ == 8
+
+
+def test_one_noise_block_per_kind_and_two_levels_as_binary():
+    rng = np.random.default_rng(8)
+    X = _holes(_frame(rng), rng)
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    # "name" has two levels: it stays categorical to the user, Bernoulli to the network
+    assert imputer.column_types_["name"] == "categorical"
+    blocks = {name: (type(model).__name__, cols)
+              for name, model, cols in imputer.autoencoder_.noise_.blocks}
+    real = blocks["real"]
+    assert real[0] == "Gaussian" and real[1].stop - real[1].start == 3  # x, y, k
+    binary = blocks["binary"]
+    assert binary[0] == "Bernoulli" and binary[1].stop - binary[1].start == 2  # flag, name
+    assert sorted(t for t, _ in blocks.values()) == ["Bernoulli", "Categorical", "Gaussian"]
+    # one fitted scale per real column, not one pooled over the block
+    scale = dict((n, m) for n, m, _ in imputer.autoencoder_.noise_.blocks)["real"].scale
+    assert np.shape(scale) == (3,) and len(set(np.round(scale, 12))) == 3
+    out = imputer.transform(X)
+    assert set(out["name"]) <= {"a", "b"} and not out.isna().any().any()
+    seen = X["name"].notna()
+    assert (out.loc[seen, "name"] == X.loc[seen, "name"]).all()
+
+
+def test_training_hides_a_categorical_variable_whole():
+    from skae._training import Data
+
+    rng = np.random.default_rng(9)
+    X = _holes(_frame(rng), rng)
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    ae = imputer.autoencoder_
+    objective = ae._make_objective(ae._network, ae.noise_)
+    encoded = imputer._encode(*imputer._table(X, reset=False)[:2])
+    hidden = objective._hidden(Data(encoded), np.random.RandomState(0), False)
+    newly_hidden = np.isnan(hidden.X) & ~np.isnan(encoded)
+    colour = dict(imputer._layout())[list(X.columns).index("colour")]
+    assert colour.stop - colour.start == 3
+    block = newly_hidden[:, colour]
+    partly = block.any(axis=1) & ~block.all(axis=1)
+    assert block.any() and not partly.any()  # all of the one-hot columns or none
+    assert 0.1 < newly_hidden.mean() < 0.3  # about mask_rate of the entries
+    np.testing.assert_array_equal(hidden.Y, encoded)  # the targets stay clean

@@ -130,9 +130,14 @@ class Categorical(NoiseModel):
         return {"p": special.softmax(raw, axis=1)}
 
     def _nll_terms(self, y, raw, grad):
-        lse = special.logsumexp(raw, axis=1)
-        np.subtract(raw, lse[:, None], out=grad)
+        # log-sum-exp by hand into the gradient buffer: scipy's logsumexp costs more
+        # than the rest of a small batch's step
+        peak = raw.max(axis=1, keepdims=True)
+        np.subtract(raw, peak, out=grad)
         np.exp(grad, out=grad)
+        total = grad.sum(axis=1, keepdims=True)
+        grad /= total
+        lse = (np.log(total) + peak)[:, 0]
         terms = (lse - row_dot(y, raw))[:, None]
         grad -= y
         return terms

@@ -147,6 +147,9 @@ class ColumnNoise(_BaseComposition, NoiseModel):
     def layout(self, n_targets):
         """The blocks with their columns, raw outputs and terms resolved.
 
+        Resolved once per ``blocks`` list and ``n_targets`` (every training batch asks
+        for it); ``set_params`` installs a new list, and with it a new layout.
+
         Parameters
         ----------
         n_targets : int
@@ -163,6 +166,19 @@ class ColumnNoise(_BaseComposition, NoiseModel):
             Naming the columns claimed by two blocks, the columns no block covers, an
             empty block, or columns given as names that were never resolved.
         """
+        cached = self.__dict__.get("_layout_cache")
+        if cached is not None and cached[0] is self.blocks and cached[1] == n_targets:
+            return cached[2]
+        layout = self._resolve_layout(n_targets)
+        self._layout_cache = (self.blocks, n_targets, layout)
+        return layout
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_layout_cache", None)  # derived, and rebuilt on first use
+        return state
+
+    def _resolve_layout(self, n_targets):
         owner = np.full(n_targets, -1)
         resolved = []
         blocks = self._checked_blocks()
