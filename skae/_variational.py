@@ -3,9 +3,10 @@ importance-weighted estimate of log p(x).
 
 The encoder outputs the mean ``mu`` and, through a softplus, the standard deviation
 ``sigma`` of a Gaussian posterior ``q(z | x)`` (a softplus rather than an exponential,
-so that large inputs cannot overflow the scale); the decoder maps a code ``z`` to the raw outputs of a noise
-model ``p(x | z)``; the prior is ``N(0, I)``. With ``z = mu + sigma * eps``,
-``eps ~ N(0, I)`` (the reparameterisation), one draw per row and step, a batch's loss is
+so that large inputs cannot overflow the scale); the decoder maps a code ``z`` to the
+raw outputs of a noise model ``p(x | z)``; the prior is ``N(0, I)``. With
+``z = mu + sigma * eps``, ``eps ~ N(0, I)`` (the reparameterisation), one draw per row
+and step, a batch's loss is
 
 .. math:: L_B = \\frac{1}{\\sum_i w_i} \\sum_{i \\in B} w_i \\Big[ -\\log p(x_i \\mid z_i)
           + \\beta\\, \\mathrm{KL}\\big(q(z \\mid x_i) \\,\\|\\, p(z)\\big) \\Big]
@@ -190,7 +191,8 @@ class VariationalObjective(Objective):
         np.add(code_grad, beta_weights * mu, out=code_delta[:, :k])
         code_grad *= eps
         code_grad += beta_weights * (sigma - 1 / sigma)
-        np.multiply(code_grad, SCALE_LINK.derivative(raw_scale, sigma), out=code_delta[:, k:])
+        np.multiply(code_grad, SCALE_LINK.derivative(raw_scale, sigma),
+                    out=code_delta[:, k:])
         encoder.backward(encoded, code_delta)
 
         loss = float(weights @ (nll + self.beta * kl))
@@ -249,7 +251,8 @@ class VariationalObjective(Objective):
         return out
 
     def _decoded_log_likelihood(self, chunk, noise, eps):
-        """For a dense chunk and draws ``eps`` of shape (n_rows, n_draws, k): ``log p(x | z)`` of each row and draw, the KL of each
+        """For a dense chunk and draws ``eps`` of shape (n_rows, n_draws, k):
+        ``log p(x | z)`` of each row and draw, the KL of each
         row, and the rest of the log importance weight ``log p(z) - log q(z | x)``."""
         encoded = self.network.encoder.forward(self.network_input(chunk.X))[-1]
         k = self.network.n_components
@@ -274,10 +277,12 @@ class VariationalObjective(Objective):
 
         with ``z_k = mu(x) + sigma(x) eps_k`` and ``eps_1..eps_K`` drawn by
         :func:`row_draws`, seeded by the row itself. Both average the same log weights, so the
-        ELBO never exceeds the IWAE estimate (Jensen's inequality), row by row. The weights are summed by log-sum-exp over
+        ELBO never exceeds the IWAE estimate (Jensen's inequality), row by row. The
+        weights are summed by log-sum-exp over
         blocks of draws, so memory stays bounded for any ``n_draws``.
         """
-        draws_per_block = min(n_draws, max(1, CHUNK_VALUES // max(self.network.layer_sizes)))
+        width = max(self.network.layer_sizes)
+        draws_per_block = min(n_draws, max(1, CHUNK_VALUES // width))
         iwae = np.empty(data.n_samples, dtype=self.network.dtype)
         elbo = np.empty(data.n_samples, dtype=self.network.dtype)
         for rows, chunk in data.chunks(self._chunk_rows(draws_per_block)):

@@ -25,7 +25,8 @@ class VariationalAutoEncoder(AutoEncoder):
     .. math:: p(x) = \\int p(x \\mid z)\\, \\mathcal{N}(z; 0, I)\\, dz.
 
     The encoder outputs the mean ``mu(x)`` and, through a softplus, the standard
-    deviation ``sigma(x)`` of a Gaussian posterior approximation ``q(z | x) = N(mu(x), diag sigma^2(x))``. Training
+    deviation ``sigma(x)`` of a Gaussian posterior approximation
+    ``q(z | x) = N(mu(x), diag sigma^2(x))``. Training
     maximises the evidence lower bound (ELBO) of the training data,
 
     .. math:: \\log p(x) \\ge \\mathrm{ELBO}(x) =
@@ -174,9 +175,9 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
 
     def _make_objective(self, network, noise):
         state = getattr(self, "_training_state", None)
-        return VariationalObjective(network, noise, self.alpha, self.beta,
-                                    input_transform=self._input_transform(),
-                                    random_state=None if state is None else state.random_state)
+        return VariationalObjective(
+            network, noise, self.alpha, self.beta, input_transform=self._input_transform(),
+            random_state=None if state is None else state.random_state)
 
     # ---------------------------------------------------------------- inference
     def _estimates(self, X):
