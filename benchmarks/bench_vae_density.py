@@ -196,7 +196,7 @@ def scale_shift(x_train, x_test, seeds, epochs):
         for seed in seeds:
             scores = [VariationalAutoEncoder(noise=Gaussian(scale="learned"),
                                              max_iter=n_epochs, random_state=seed,
-                                             **{**params}).fit(factor * train)
+                                             **params).fit(factor * train)
                       .score(factor * test) for factor in (1, 2)]
             print(f"{name}, seed {seed}: score(x) {scores[0]:.2f}, score(2x) "
                   f"{scores[1]:.2f}, shift {scores[1] - scores[0]:.2f} against "
