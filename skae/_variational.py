@@ -1,20 +1,22 @@
 """The variational autoencoder's networks and objective: the negative ELBO and the
 importance-weighted estimate of log p(x).
 
-The encoder outputs the mean ``mu`` and the log-variance ``log sigma^2`` of a Gaussian
-posterior ``q(z | x)``; the decoder maps a code ``z`` to the raw outputs of a noise
-model ``p(x | z)``; the prior is ``N(0, I)``. With ``z = mu + sigma * eps``,
-``eps ~ N(0, I)`` (the reparameterisation), one draw per row and step, a batch's loss is
+The encoder outputs the mean ``mu`` and, through a softplus, the standard deviation
+``sigma`` of a Gaussian posterior ``q(z | x)`` (a softplus rather than an exponential,
+so that large inputs cannot overflow the scale); the decoder maps a code ``z`` to the
+raw outputs of a noise model ``p(x | z)``; the prior is ``N(0, I)``. With
+``z = mu + sigma * eps``, ``eps ~ N(0, I)`` (the reparameterisation), one draw per row
+and step, a batch's loss is
 
 .. math:: L_B = \\frac{1}{\\sum_i w_i} \\sum_{i \\in B} w_i \\Big[ -\\log p(x_i \\mid z_i)
           + \\beta\\, \\mathrm{KL}\\big(q(z \\mid x_i) \\,\\|\\, p(z)\\big) \\Big]
           + \\frac{\\alpha}{2 \\sum_i w_i} \\lVert W \\rVert^2,
-          \\qquad \\mathrm{KL} = \\tfrac12 \\sum_j \\big(\\mu_j^2 + \\sigma_j^2 - 1
-          - \\log \\sigma_j^2\\big)
+          \\qquad \\mathrm{KL} = \\sum_j \\big(\\tfrac12 (\\mu_j^2 + \\sigma_j^2 - 1)
+          - \\log \\sigma_j\\big)
 
 and its gradient flows from the noise model back through the decoder, into the code
-(``d/d mu = dL/dz + beta mu``, ``d/d log sigma^2 = dL/dz * eps * sigma / 2 +
-beta (sigma^2 - 1) / 2``) and on through the encoder.
+(``d/d mu = dL/dz + beta mu``, ``d/d sigma = dL/dz * eps + beta (sigma - 1 / sigma)``,
+times the softplus's slope for the raw output) and on through the encoder.
 """
 
 import math
@@ -24,8 +26,12 @@ import numpy as np
 from scipy.special import logsumexp
 
 from ._network import Network
+from .noise._links import SoftplusLink
 from ._objective import CHUNK_VALUES, Objective
 
+# The posterior's standard deviation: softplus of the raw output, floored so that its
+# log and its inverse stay finite.
+SCALE_LINK = SoftplusLink(floor=1e-6)
 # Seeds of the fixed draws of inference and validation, so that repeated calls agree.
 IMPORTANCE_SEED = 0
 VALIDATION_SEED = 1
@@ -36,7 +42,7 @@ class EncoderDecoder:
 
     Described by the layers of the matching autoencoder, ``(n_features, *hidden,
     n_components, *hidden[::-1], n_raw)``: the encoder takes the first half, with
-    ``2 * n_components`` outputs (means, then log-variances); the decoder the second.
+    ``2 * n_components`` outputs (means, then raw scales); the decoder the second.
 
     Parameters
     ----------
@@ -97,9 +103,10 @@ class EncoderDecoder:
                 for net in (self.encoder, self.decoder)]
 
     def initialize(self, random_state, output_bias=None):
-        """Glorot-uniform weights, zero biases (``sigma = 1`` at first: the prior's), and
-        the decoder's output bias at the noise model's marginal fit."""
+        """Glorot-uniform weights, zero biases but the scales' (``sigma = 1`` at first:
+        the prior's), and the decoder's output bias at the noise model's marginal fit."""
         self.encoder.initialize(random_state)
+        self.encoder.biases[-1][self.n_components :] = SCALE_LINK.inverse(1.0)
         self.decoder.initialize(random_state, output_bias)
 
     def clear_buffers(self):
@@ -121,9 +128,15 @@ def row_draws(X, n_draws, n_components):
     return eps
 
 
-def _kl_to_prior(mu, log_var, sigma_sq):
+def _kl_to_prior(mu, sigma):
     """KL(N(mu, sigma^2) || N(0, 1)) of each row, summed over the code."""
-    return 0.5 * (mu * mu + sigma_sq - 1 - log_var).sum(axis=1)
+    return (0.5 * (mu * mu + sigma * sigma - 1) - np.log(sigma)).sum(axis=1)
+
+
+def _posterior(encoded, k):
+    """Means, standard deviations and the raw scales of the encoder's outputs."""
+    mu, raw_scale = encoded[:, :k], encoded[:, k:]
+    return mu, SCALE_LINK.forward(raw_scale), raw_scale
 
 
 class VariationalObjective(Objective):
@@ -163,15 +176,13 @@ class VariationalObjective(Objective):
         total_weight = n if batch.sample_weight is None else batch.sample_weight.sum()
 
         encoded = encoder.forward(self.network_input(X, training=True), reuse_buffers=True)
-        mu, log_var = encoded[-1][:, :k], encoded[-1][:, k:]
-        sigma = np.exp(0.5 * log_var)
+        mu, sigma, raw_scale = _posterior(encoded[-1], k)
         eps = self.random_state.standard_normal((n, k)).astype(net.dtype, copy=False)
         z = mu + sigma * eps
         decoded = decoder.forward(z, reuse_buffers=True)
         nll, delta = self.noise.nll_and_grad(X, decoded[-1], out=decoder.output_delta(n),
                                              mask=batch.mask, include_constants=False)
-        sigma_sq = sigma * sigma
-        kl = _kl_to_prior(mu, log_var, sigma_sq)
+        kl = _kl_to_prior(mu, sigma)
         delta *= weights[:, None]
         code_grad = decoder.backward(decoded, delta, input_gradient=True)
 
@@ -179,8 +190,9 @@ class VariationalObjective(Objective):
         code_delta = encoder.output_delta(n)
         np.add(code_grad, beta_weights * mu, out=code_delta[:, :k])
         code_grad *= eps
-        code_grad *= 0.5 * sigma
-        np.add(code_grad, 0.5 * beta_weights * (sigma_sq - 1), out=code_delta[:, k:])
+        code_grad += beta_weights * (sigma - 1 / sigma)
+        np.multiply(code_grad, SCALE_LINK.derivative(raw_scale, sigma),
+                    out=code_delta[:, k:])
         encoder.backward(encoded, code_delta)
 
         loss = float(weights @ (nll + self.beta * kl))
@@ -223,12 +235,12 @@ class VariationalObjective(Objective):
         return max(1, CHUNK_VALUES // (width * n_draws))
 
     def encode(self, X):
-        """Posterior means and log-variances of the rows of X, chunk by chunk."""
+        """Posterior means and standard deviations of the rows of X, chunk by chunk."""
         k = self.network.n_components
         out = np.empty((X.shape[0], 2 * k), dtype=self.network.dtype)
         for rows, chunk in self.chunks(X):
             out[rows] = self.network.encoder.forward(self.network_input(chunk))[-1]
-        return out[:, :k], out[:, k:]
+        return _posterior(out, k)[:2]
 
     def decode(self, Z):
         """The noise model's raw outputs for the codes Z, chunk by chunk."""
@@ -239,20 +251,20 @@ class VariationalObjective(Objective):
         return out
 
     def _decoded_log_likelihood(self, chunk, noise, eps):
-        """For a dense chunk and draws ``eps`` of shape (n_rows, n_draws, k): ``log p(x | z)`` of each row and draw, the KL of each
+        """For a dense chunk and draws ``eps`` of shape (n_rows, n_draws, k):
+        ``log p(x | z)`` of each row and draw, the KL of each
         row, and the rest of the log importance weight ``log p(z) - log q(z | x)``."""
         encoded = self.network.encoder.forward(self.network_input(chunk.X))[-1]
         k = self.network.n_components
-        mu, log_var = encoded[:, :k], encoded[:, k:]
-        sigma = np.exp(0.5 * log_var)
+        mu, sigma, _ = _posterior(encoded, k)
         z = mu[:, None, :] + sigma[:, None, :] * eps.astype(mu.dtype, copy=False)
         n, n_draws = z.shape[:2]
         raw = self.network.decoder.forward(z.reshape(n * n_draws, k))[-1]
         mask = None if chunk.mask is None else np.repeat(chunk.mask, n_draws, axis=0)
         log_lik = noise.log_likelihood(np.repeat(chunk.X, n_draws, axis=0), raw, mask)
         log_prior_ratio = (0.5 * (eps * eps).sum(axis=-1) - 0.5 * (z * z).sum(axis=-1)
-                           + 0.5 * log_var.sum(axis=1)[:, None])
-        return (log_lik.reshape(n, n_draws), _kl_to_prior(mu, log_var, sigma * sigma),
+                           + np.log(sigma).sum(axis=1)[:, None])
+        return (log_lik.reshape(n, n_draws), _kl_to_prior(mu, sigma),
                 log_prior_ratio)
 
     def estimates(self, data, noise, n_draws):
@@ -265,10 +277,12 @@ class VariationalObjective(Objective):
 
         with ``z_k = mu(x) + sigma(x) eps_k`` and ``eps_1..eps_K`` drawn by
         :func:`row_draws`, seeded by the row itself. Both average the same log weights, so the
-        ELBO never exceeds the IWAE estimate (Jensen's inequality), row by row. The weights are summed by log-sum-exp over
+        ELBO never exceeds the IWAE estimate (Jensen's inequality), row by row. The
+        weights are summed by log-sum-exp over
         blocks of draws, so memory stays bounded for any ``n_draws``.
         """
-        draws_per_block = min(n_draws, max(1, CHUNK_VALUES // max(self.network.layer_sizes)))
+        width = max(self.network.layer_sizes)
+        draws_per_block = min(n_draws, max(1, CHUNK_VALUES // width))
         iwae = np.empty(data.n_samples, dtype=self.network.dtype)
         elbo = np.empty(data.n_samples, dtype=self.network.dtype)
         for rows, chunk in data.chunks(self._chunk_rows(draws_per_block)):
@@ -301,10 +315,10 @@ class VariationalObjective(Objective):
         for _, chunk in data.chunks(self._chunk_rows(1)):
             if chunk.X.dtype != self.network.dtype:
                 chunk.X = chunk.X.astype(self.network.dtype)
-            mu, log_var = np.split(
-                self.network.encoder.forward(self.network_input(chunk.X))[-1], [k], axis=1)
+            mu, sigma, _ = _posterior(
+                self.network.encoder.forward(self.network_input(chunk.X))[-1], k)
             eps = draws.standard_normal(mu.shape).astype(mu.dtype)
-            raw = self.network.decoder.forward(mu + np.exp(0.5 * log_var) * eps)[-1]
+            raw = self.network.decoder.forward(mu + sigma * eps)[-1]
             chunk_statistics = self.noise.fixed_statistics(chunk.X, raw, chunk.sample_weight,
                                                            chunk.mask)
             if chunk_statistics is None:

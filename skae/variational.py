@@ -24,8 +24,9 @@ class VariationalAutoEncoder(AutoEncoder):
 
     .. math:: p(x) = \\int p(x \\mid z)\\, \\mathcal{N}(z; 0, I)\\, dz.
 
-    The encoder outputs the mean ``mu(x)`` and the log-variance ``log sigma^2(x)`` of a
-    Gaussian posterior approximation ``q(z | x) = N(mu(x), diag sigma^2(x))``. Training
+    The encoder outputs the mean ``mu(x)`` and, through a softplus, the standard
+    deviation ``sigma(x)`` of a Gaussian posterior approximation
+    ``q(z | x) = N(mu(x), diag sigma^2(x))``. Training
     maximises the evidence lower bound (ELBO) of the training data,
 
     .. math:: \\log p(x) \\ge \\mathrm{ELBO}(x) =
@@ -94,7 +95,7 @@ epsilon, n_iter_no_change, max_fun, n_threads, partial_fit_noise
     coefs_, intercepts_ : list of ndarray
         Weights and biases of the encoder, then of the decoder; views into one
         parameter vector. The encoder's last layer has ``2 * n_components`` units:
-        the means, then the log-variances.
+        the means, then the raw scales (``sigma = softplus(raw) + 1e-6``).
     loss_ : float
         Training loss of the last epoch: the weighted mean negative ELBO (KL times
         ``beta``) less the noise model's constant terms, plus the penalty.
@@ -174,9 +175,9 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
 
     def _make_objective(self, network, noise):
         state = getattr(self, "_training_state", None)
-        return VariationalObjective(network, noise, self.alpha, self.beta,
-                                    input_transform=self._input_transform(),
-                                    random_state=None if state is None else state.random_state)
+        return VariationalObjective(
+            network, noise, self.alpha, self.beta, input_transform=self._input_transform(),
+            random_state=None if state is None else state.random_state)
 
     # ---------------------------------------------------------------- inference
     def _estimates(self, X):

@@ -1,5 +1,6 @@
 """AutoEncoder: the acceptance figures on digits, the sklearn contract, and input checks."""
 
+import functools
 import pickle
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skae import AutoEncoder
+from skae import AutoEncoder, VariationalAutoEncoder
 from skae.noise import Gaussian, Laplace
 
 
@@ -34,6 +35,16 @@ def _reconstruction_mse(model, X):
 
 def _quiet():
     warnings.simplefilter("ignore", ConvergenceWarning)
+
+
+# The contract tests below run on every transformer built on the autoencoder's layers
+# (the VAE's scores with few importance draws: the tests check the contract, not the
+# estimate).
+ESTIMATORS = pytest.mark.parametrize("Estimator", [
+    AutoEncoder,
+    pytest.param(functools.partial(VariationalAutoEncoder, n_importance_samples=20),
+                 id="VariationalAutoEncoder"),
+])
 
 
 # ---------------------------------------------------------------- acceptance figures
@@ -126,34 +137,37 @@ def test_categorical_autoencoder_on_one_hot_rows():
 
 
 # -------------------------------------------------------------- sklearn contract
-def test_float32_in_float32_out_without_float64_parameters(digits):
+@ESTIMATORS
+def test_float32_in_float32_out_without_float64_parameters(Estimator, digits):
     X32 = digits[0].astype(np.float32)
     with warnings.catch_warnings():
         _quiet()
-        ae = AutoEncoder(n_components=3, max_iter=3, random_state=0).fit(X32)
+        ae = Estimator(n_components=3, max_iter=3, random_state=0).fit(X32)
     assert ae.coefs_[0].dtype == np.float32
     assert ae.transform(X32).dtype == np.float32
     assert ae.inverse_transform(ae.transform(X32)).dtype == np.float32
     assert ae.score_samples(X32).dtype == np.float32
 
 
-def test_same_random_state_same_result(digits):
+@ESTIMATORS
+def test_same_random_state_same_result(Estimator, digits):
     X_train, X_test, *_ = digits
     with warnings.catch_warnings():
         _quiet()
-        a = AutoEncoder(max_iter=5, random_state=3).fit(X_train).transform(X_test)
-        b = AutoEncoder(max_iter=5, random_state=3).fit(X_train).transform(X_test)
-        c = AutoEncoder(max_iter=5, random_state=4).fit(X_train).transform(X_test)
+        a = Estimator(max_iter=5, random_state=3).fit(X_train).transform(X_test)
+        b = Estimator(max_iter=5, random_state=3).fit(X_train).transform(X_test)
+        c = Estimator(max_iter=5, random_state=4).fit(X_train).transform(X_test)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
 
-def test_sparse_input_matches_dense(digits):
+@ESTIMATORS
+def test_sparse_input_matches_dense(Estimator, digits):
     X = digits[0][:300]
     with warnings.catch_warnings():
         _quiet()
-        dense = AutoEncoder(max_iter=5, random_state=0).fit(X)
-        sparse = AutoEncoder(max_iter=5, random_state=0).fit(sp.csr_matrix(X))
+        dense = Estimator(max_iter=5, random_state=0).fit(X)
+        sparse = Estimator(max_iter=5, random_state=0).fit(sp.csr_matrix(X))
     np.testing.assert_allclose(sparse.transform(sp.csr_matrix(X)), dense.transform(X),
                                rtol=1e-10)
     np.testing.assert_allclose(sparse.score_samples(sp.csr_matrix(X)),
@@ -173,32 +187,35 @@ def test_dataframe_in_and_pandas_output(digits):
     assert list(ae.get_feature_names_out()) == list(codes.columns)
 
 
-def test_pickle_round_trip_keeps_flat_parameter_views(digits):
+@ESTIMATORS
+def test_pickle_round_trip_keeps_flat_parameter_views(Estimator, digits):
     X = digits[0][:200]
     with warnings.catch_warnings():
         _quiet()
-        ae = AutoEncoder(max_iter=3, random_state=0).fit(X)
+        ae = Estimator(max_iter=3, random_state=0).fit(X)
     restored = pickle.loads(pickle.dumps(ae))
     np.testing.assert_array_equal(restored.transform(X), ae.transform(X))
     assert all(np.shares_memory(W, restored._network.theta) for W in restored.coefs_)
 
 
-def test_partial_fit_runs_one_epoch_each_call(digits):
+@ESTIMATORS
+def test_partial_fit_runs_one_epoch_each_call(Estimator, digits):
     X = digits[0][:300]
-    ae = AutoEncoder(max_iter=50, random_state=0)
+    ae = Estimator(max_iter=50, random_state=0)
     for _ in range(3):
         ae.partial_fit(X)
     assert ae.n_iter_ == 1 and len(ae.loss_curve_) == 3 and ae.t_ == 3 * 300
     assert ae.loss_curve_[-1] < ae.loss_curve_[0]
     with pytest.raises(AttributeError, match="partial_fit"):
-        AutoEncoder(solver="lbfgs").partial_fit(X)
+        Estimator(solver="lbfgs").partial_fit(X)
 
 
-def test_warm_start_continues_training(digits):
+@ESTIMATORS
+def test_warm_start_continues_training(Estimator, digits):
     X = digits[0][:300]
     with warnings.catch_warnings():
         _quiet()
-        ae = AutoEncoder(max_iter=5, warm_start=True, random_state=0).fit(X)
+        ae = Estimator(max_iter=5, warm_start=True, random_state=0).fit(X)
         first = ae.loss_curve_[-1]
         ae.fit(X)
     # n_iter_ counts the epochs of the last fit, as scikit-learn's MLP; the curve goes on
@@ -228,9 +245,10 @@ def test_sample_weight_acts_as_repeated_rows():
     np.testing.assert_allclose(weighted.noise_.scale, repeated.noise_.scale, rtol=1e-6)
 
 
-def test_divergence_stops_with_finite_parameters():
+@ESTIMATORS
+def test_divergence_stops_with_finite_parameters(Estimator):
     X = np.random.RandomState(0).normal(size=(100, 5)) * 1e3
-    ae = AutoEncoder(solver="sgd", learning_rate_init=10.0, max_iter=50, random_state=0)
+    ae = Estimator(solver="sgd", learning_rate_init=10.0, max_iter=50, random_state=0)
     with pytest.warns(ConvergenceWarning, match="diverged"):
         ae.fit(X)
     assert all(np.isfinite(W).all() for W in ae.coefs_)
@@ -247,10 +265,11 @@ def test_infinite_input_is_rejected():
         AutoEncoder().fit(X)
 
 
-def test_wrong_number_of_features_at_transform(digits):
+@ESTIMATORS
+def test_wrong_number_of_features_at_transform(Estimator, digits):
     with warnings.catch_warnings():
         _quiet()
-        ae = AutoEncoder(max_iter=2, random_state=0).fit(digits[0])
+        ae = Estimator(max_iter=2, random_state=0).fit(digits[0])
     with pytest.raises(ValueError, match="64 features"):
         ae.transform(digits[0][:, :10])
     with pytest.raises(ValueError, match="n_components=2"):

@@ -11,7 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 from skae import VariationalAutoEncoder
 from skae._training import Data
 from skae._variational import EncoderDecoder, VariationalObjective
-from skae.noise import Bernoulli, ContinuousBernoulli, Gaussian
+from skae.noise import (Bernoulli, Binomial, CategoricalLevels, ContinuousBernoulli,
+                        Gaussian)
 
 N_SAMPLES = 7
 
@@ -87,8 +88,9 @@ def test_the_loss_is_the_negative_elbo():
 
 # ------------------------------------------------------------------ the estimator
 def _fitted(X, **params):
-    settings = dict(n_components=2, hidden_layer_sizes=(16,), noise=Gaussian(scale="learned"),
-                    max_iter=30, random_state=0, n_importance_samples=200)
+    settings = dict(n_components=2, hidden_layer_sizes=(16,),
+                    noise=Gaussian(scale="learned"), max_iter=30, random_state=0,
+                    n_importance_samples=200)
     settings.update(params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -212,3 +214,27 @@ def test_outside_the_support_scores_minus_infinity():
     bad[1, 2] = 1.5
     scores = vae.score_samples(bad)
     assert scores[1] == -np.inf and np.all(np.isfinite(scores[[0, 2]]))
+
+
+# ------------------------------------------------------- discrete levels as data
+def test_binomial_of_one_trial_is_bernoulli_and_levels_of_two_are_categorical():
+    rng = np.random.RandomState(0)
+    y = (rng.uniform(size=(6, 3)) > 0.5).astype(float)
+    raw = rng.normal(size=(6, 3))
+    np.testing.assert_allclose(Binomial(1).nll(y, raw), Bernoulli().nll(y, raw), rtol=1e-12)
+    # two levels with logits (0, r) are a Bernoulli of logit r
+    two_levels = np.hstack([np.zeros_like(raw), raw])
+    np.testing.assert_allclose(CategoricalLevels(2).nll(y, two_levels),
+                               Bernoulli().nll(y, raw), rtol=1e-12)
+
+
+@pytest.mark.parametrize("noise", [Binomial(4), CategoricalLevels(5)], ids=repr)
+def test_discrete_decoder_samples_levels_and_scores_a_distribution(noise):
+    rng = np.random.RandomState(0)
+    X = rng.binomial(4, rng.uniform(0.2, 0.8, size=4), size=(200, 4)).astype(float)
+    vae = _fitted(X, noise=noise, max_iter=20)
+    draws = vae.sample(50, random_state=0)
+    assert set(np.unique(draws)) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    # probabilities of integer vectors: every log-probability is at most 0
+    assert np.all(vae.score_samples(X) <= 0)
+    assert np.all(vae.score_samples(X + 0.5) == -np.inf)
