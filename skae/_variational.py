@@ -153,14 +153,17 @@ class VariationalObjective(Objective):
         Weight of the KL term in training (1: the ELBO).
     input_transform : callable, default=None
         What the encoder sees of X (missing entries filled, as in AutoEncoder).
+    corruption : callable, default=None
+        Corrupts the encoder's inputs of training batches (a denoising VAE).
     random_state : RandomState, default=None
-        Draws the reparameterisation noise of training batches.
+        Draws the reparameterisation noise (and the corruption) of training batches.
     """
 
     def __init__(self, network, noise, alpha, beta=1.0, input_transform=None,
-                 random_state=None):
+                 corruption=None, random_state=None):
         super().__init__(network, noise, alpha, pooled_scale=True,
-                         input_transform=input_transform, random_state=random_state)
+                         input_transform=input_transform, corruption=corruption,
+                         random_state=random_state)
         self.beta = beta
 
     # ------------------------------------------------------------------ training

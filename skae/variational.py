@@ -78,6 +78,13 @@ class VariationalAutoEncoder(AutoEncoder):
 verbose, warm_start, momentum, nesterovs_momentum, validation_fraction, beta_1, beta_2, \
 epsilon, n_iter_no_change, max_fun, n_threads, partial_fit_noise
         As in :class:`AutoEncoder`.
+    corruption : {"mask", "gaussian", "salt_and_pepper"} or None, default=None
+        Corrupt the encoder's inputs of training batches, as in :class:`AutoEncoder`
+        (a denoising VAE): the ELBO stays that of the clean rows, and scoring,
+        :meth:`transform` and :meth:`elbo` see the inputs as given.
+    corruption_level : float, default=0.25
+        The fraction of entries corrupted (``"mask"``, ``"salt_and_pepper"``) or the
+        standard deviation of the added noise (``"gaussian"``).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, the early-stopping split and the
         reparameterisation noise of training (not the draws of inference, which are
@@ -139,7 +146,8 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
     """
 
     _parameter_constraints = {
-        **AutoEncoder._parameter_constraints,
+        **{name: constraint for name, constraint in AutoEncoder._parameter_constraints.items()
+           if name not in ("code_activation", "contraction", "sparsity", "sparsity_target")},
         "solver": [StrOptions({"sgd", "adam"})],
         "beta": [Interval(Real, 0, None, closed="left")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
@@ -153,7 +161,7 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, n_threads=None,
-                 partial_fit_noise=True):
+                 partial_fit_noise=True, corruption=None, corruption_level=0.25):
         super().__init__(
             n_components=n_components, hidden_layer_sizes=hidden_layer_sizes,
             activation=activation, noise=noise, solver=solver, alpha=alpha,
@@ -164,20 +172,28 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, n_threads=n_threads,
-            partial_fit_noise=partial_fit_noise,
+            partial_fit_noise=partial_fit_noise, corruption=corruption,
+            corruption_level=corruption_level,
         )
+        # AutoEncoder's options for a deterministic code, which a VAE does not have (its
+        # code is a distribution, its encoder's last layer linear): not parameters here
+        for name in ("code_activation", "contraction", "sparsity", "sparsity_target"):
+            delattr(self, name)
         self.beta = beta
         self.n_importance_samples = n_importance_samples
+
+    code_activation = "identity"
+    contraction = sparsity = 0.0
 
     # ------------------------------------------------------------------ fitting
     def _new_network(self, layers, dtype):
         return EncoderDecoder(*layers, dtype)
 
     def _make_objective(self, network, noise):
-        state = getattr(self, "_training_state", None)
+        terms = self._training_terms(network)  # the corruption; no penalty here
         return VariationalObjective(
             network, noise, self.alpha, self.beta, input_transform=self._input_transform(),
-            random_state=None if state is None else state.random_state)
+            corruption=terms["corruption"], random_state=terms["random_state"])
 
     # ---------------------------------------------------------------- inference
     def _estimates(self, X):

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from _registry import N_TARGETS, NOISE_MODELS, noise_id
 from sklearn.exceptions import ConvergenceWarning
 
@@ -238,3 +239,26 @@ def test_discrete_decoder_samples_levels_and_scores_a_distribution(noise):
     # probabilities of integer vectors: every log-probability is at most 0
     assert np.all(vae.score_samples(X) <= 0)
     assert np.all(vae.score_samples(X + 0.5) == -np.inf)
+
+
+def test_denoising_vae_corrupts_training_inputs_only():
+    rng = np.random.default_rng(0)
+    X = (rng.random((120, 6)) < 0.5).astype(float)
+    params = dict(n_components=2, hidden_layer_sizes=(8,), noise="bernoulli", max_iter=5,
+                  random_state=0, n_importance_samples=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = VariationalAutoEncoder(**params).fit(X)
+        denoising = VariationalAutoEncoder(corruption="mask", corruption_level=0.5,
+                                           **params).fit(X)
+    # the VAE has the denoising parameters, not the deterministic code's
+    assert {"corruption", "corruption_level"} <= set(denoising.get_params())
+    assert not {"contraction", "sparsity", "code_activation"} & set(denoising.get_params())
+    assert not np.allclose(plain._network.theta, denoising._network.theta)
+    objective = denoising._fitted_objective()
+    objective.random_state = np.random.RandomState(0)
+    corrupted = objective.network_input(X, training=True)
+    assert 0.3 < np.mean(corrupted[X == 1] == 0) < 0.7  # half the ones masked
+    assert_array_equal(objective.network_input(X), X)  # inference sees X as given
+    assert_array_equal(denoising.transform(X), denoising.transform(X))
+    assert np.isfinite(denoising.score(X))
