@@ -26,13 +26,15 @@ def _parse_args(argv):
     parser.add_argument("--n-components", type=int, default=8, help="code size (default: 8)")
     parser.add_argument("--noise", default="bernoulli", choices=sorted(NOISE_MODELS),
                         help="noise model of the decoder (default: bernoulli)")
-    parser.add_argument("--epochs", type=int, default=200, help="training epochs (default: 200)")
+    parser.add_argument("--epochs", type=int, default=100, help="training epochs (default: 100)")
+    parser.add_argument("--learning-rate", type=float, default=3e-3,
+                        help="Adam's learning rate (default: 0.003)")
     parser.add_argument("--hidden", type=int, nargs="*", default=[128],
                         help="encoder hidden layer sizes (default: 128)")
     parser.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     args = parser.parse_args(argv)
-    if args.n_components < 1 or args.epochs < 1:
-        parser.error("--n-components and --epochs must be positive")
+    if args.n_components < 1 or args.epochs < 1 or not args.learning_rate > 0:
+        parser.error("--n-components, --epochs and --learning-rate must be positive")
     return args
 
 
@@ -53,10 +55,12 @@ def main(argv=None):
     print(f"skae: AutoEncoder vs PCA on digits ({X.shape[0]} x {X.shape[1]}, scaled to "
           f"[0, 1], float32); {len(X_train)} train / {len(X_test)} held-out samples")
     print(f"AutoEncoder: layers {[X.shape[1], *args.hidden, args.n_components]} and back, "
-          f"noise={args.noise}, adam, {args.epochs} epochs")
+          f"noise={args.noise}, adam (learning rate {args.learning_rate:g}), {args.epochs} "
+          "epochs")
 
     ae = AutoEncoder(n_components=args.n_components, hidden_layer_sizes=tuple(args.hidden),
-                     noise=args.noise, random_state=args.random_state)
+                     noise=args.noise, learning_rate_init=args.learning_rate,
+                     random_state=args.random_state)
     started = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         ae.partial_fit(X_train)

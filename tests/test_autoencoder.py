@@ -325,3 +325,10 @@ def test_main_job_help():
     result = subprocess.run([sys.executable, "-m", "skae", "--help"], capture_output=True,
                             text=True, timeout=60, check=True)
     assert "--noise" in result.stdout and "--n-components" in result.stdout
+    assert "--learning-rate" in result.stdout
+
+
+def test_main_job_refuses_a_nonpositive_learning_rate():
+    result = subprocess.run([sys.executable, "-m", "skae", "--learning-rate", "0"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "--learning-rate" in result.stderr
