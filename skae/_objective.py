@@ -39,6 +39,17 @@ def row_chunks(X, width, dtype=None):
         yield rows, chunk if dtype is None else chunk.astype(dtype, copy=False)
 
 
+def validation_mean(scores, weights):
+    """The weighted mean of the validation rows' scores (the validation score)."""
+    if weights is None:
+        return float(scores.mean())
+    if weights.sum() == 0:
+        raise ValueError("The validation rows' sample weights sum to zero; the "
+                         "validation score is undefined. Set early_stopping=False or "
+                         "reweight.")
+    return float(weights @ scores / weights.sum())
+
+
 def _dense(X):
     return X.toarray() if sp.issparse(X) else X
 
@@ -150,15 +161,8 @@ class Objective:
         noise = self.fit_noise(training)
         if not noise.has_finite_parameters():
             return -np.inf
-        log_likelihood = self.log_likelihood(validation, noise)
-        weights = validation.sample_weight
-        if weights is None:
-            return float(log_likelihood.mean())
-        if weights.sum() == 0:
-            raise ValueError("The validation rows' sample weights sum to zero; the "
-                             "validation score is undefined. Set early_stopping=False or "
-                             "reweight.")
-        return float(weights @ log_likelihood / weights.sum())
+        return validation_mean(self.log_likelihood(validation, noise),
+                               validation.sample_weight)
 
     def network_input(self, X, training=False):
         """What the network sees of the rows ``X``: corrupted (in training only), then

@@ -27,7 +27,7 @@ from scipy.special import logsumexp
 
 from ._network import Network
 from .noise._links import SoftplusLink
-from ._objective import CHUNK_VALUES, Objective
+from ._objective import CHUNK_VALUES, Objective, validation_mean
 
 # The posterior's standard deviation: softplus of the raw output, floored so that its
 # log and its inverse stay finite.
@@ -222,14 +222,7 @@ class VariationalObjective(Objective):
             eps = draws.standard_normal((chunk.n_samples, 1, self.network.n_components))
             log_lik, kl, _ = self._decoded_log_likelihood(chunk, noise, eps)
             scores[rows] = log_lik[:, 0] - self.beta * kl
-        weights = validation.sample_weight
-        if weights is None:
-            return float(scores.mean())
-        if weights.sum() == 0:
-            raise ValueError("The validation rows' sample weights sum to zero; the "
-                             "validation score is undefined. Set early_stopping=False or "
-                             "reweight.")
-        return float(weights @ scores / weights.sum())
+        return validation_mean(scores, validation.sample_weight)
 
     # ----------------------------------------------------------------- inference
     def _chunk_rows(self, n_draws):
