@@ -26,12 +26,14 @@ on standardised y (``TransformedTargetRegressor``), sigma likewise constant.
 ``--candidates`` also measures the alternatives that issue #13 asks to compare, for a
 learned scale (no early stopping; early stopping, the default; a stronger weight
 penalty; a constant factor on the learned scale refitted on held-out residuals, with
-and without early stopping; smaller batches and a larger step) and for the default
+and without early stopping; smaller batches and a larger step; a longer patience
+``n_iter_no_change``, a larger ``validation_fraction``, more epochs; the gallery
+example's hand-tuned settings, for reference) and for the default
 fixed scale (early stopping; its ML value on held-out rather than training
 residuals). The held-out refits are emulated here: the network trains on 90% of the
 training rows and the factor, or sigma, is fitted on the other 10%.
 
-Run ``python benchmarks/bench_regressor_defaults.py [--candidates] [--sets a,b]``.
+Run ``python benchmarks/bench_regressor_defaults.py [--candidates] [--sets a,b] [--only text]``.
 """
 
 import argparse
@@ -198,6 +200,22 @@ CANDIDATES = {
     "learned, ES, batch_size=32": lambda: Skae(**LEARNED, batch_size=32),
     "learned, ES, batch_size=32, lr=3e-3": lambda: Skae(
         **LEARNED, batch_size=32, learning_rate_init=3e-3),
+    "learned, ES, n_iter_no_change=20": lambda: Skae(**LEARNED, n_iter_no_change=20),
+    "learned, ES, n_iter_no_change=30": lambda: Skae(**LEARNED, n_iter_no_change=30),
+    "learned, ES, n_iter_no_change=30, max_iter=1000": lambda: Skae(
+        **LEARNED, n_iter_no_change=30, max_iter=1000),
+    "learned, ES, n_iter_no_change=50, max_iter=1000": lambda: Skae(
+        **LEARNED, n_iter_no_change=50, max_iter=1000),
+    "learned, ES, validation_fraction=0.2": lambda: Skae(**LEARNED, validation_fraction=0.2),
+    "learned, ES, n_iter_no_change=30, lr=3e-3": lambda: Skae(
+        **LEARNED, n_iter_no_change=30, learning_rate_init=3e-3),
+    "learned, ES, n_iter_no_change=30, batch_size=32, lr=3e-3": lambda: Skae(
+        **LEARNED, n_iter_no_change=30, batch_size=32, learning_rate_init=3e-3),
+    "learned, ES, n_iter_no_change=30, validation_fraction=0.2": lambda: Skae(
+        **LEARNED, n_iter_no_change=30, validation_fraction=0.2),
+    "learned, ES, gallery settings (64, 64), lr=1e-2": lambda: Skae(
+        **LEARNED, hidden_layer_sizes=(64, 64), learning_rate_init=1e-2, max_iter=1000,
+        n_iter_no_change=50),
     "fixed, early_stopping=True": lambda: Skae(early_stopping=True),
     "fixed, sigma from held-out residuals": lambda: HeldOutSigma(),
     "fixed, ES, sigma from held-out residuals": lambda: HeldOutSigma(early_stopping=True),
@@ -238,20 +256,24 @@ def main():
                         help="also measure the alternatives for a learned scale")
     parser.add_argument("--sets", default=",".join(DATA_SETS),
                         help="comma-separated data sets (default: all)")
+    parser.add_argument("--only", default="",
+                        help="measure only the rows whose name contains this text")
     args = parser.parse_args()
-    models = {**MODELS, **(CANDIDATES if args.candidates else {})}
+    models = {name: make for name, make in
+              {**MODELS, **(CANDIDATES if args.candidates else {})}.items()
+              if args.only in name}
     for data_set in args.sets.split(","):
         print(f"\n{data_set} (mean +- sd over seeds {SEEDS})")
-        print(f"{'model':<48}{'NLL':>16}{'90% coverage':>18}{'R^2':>16}{'s':>6}")
+        print(f"{'model':<60}{'NLL':>16}{'90% coverage':>18}{'R^2':>16}{'s':>6}")
         truth = None
         for name, make_model in models.items():
             start = time.perf_counter()
             figures, truth = run(make_model, data_set)
             mean, sd = figures.mean(axis=0), figures.std(axis=0)
             cells = "".join(f"{m:>9.3f} +-{s:>5.3f}" for m, s in zip(mean, sd))
-            print(f"{name:<48}{cells}{time.perf_counter() - start:>6.0f}", flush=True)
+            print(f"{name:<60}{cells}{time.perf_counter() - start:>6.0f}", flush=True)
         if truth is not None:
-            print(f"{'true distribution':<48}{truth:>9.3f}")
+            print(f"{'true distribution':<60}{truth:>9.3f}")
 
 
 if __name__ == "__main__":
