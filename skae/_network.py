@@ -119,7 +119,8 @@ class Network:
         """Glorot-uniform weights, zero biases.
 
         ``W ~ U(-b, b)`` with ``b = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` below
-        logistic units), as scikit-learn's MLP. ``output_bias`` sets the last layer's
+        logistic units), as scikit-learn's MLP draws its weights (it draws its biases the
+        same way; here they start at zero). ``output_bias`` sets the last layer's
         bias, so that a noise model starts the network at the targets' marginal
         distribution instead of at an arbitrary point.
         """
