@@ -301,25 +301,18 @@ class VariationalObjective(Objective):
         """The IWAE estimate of each row's ``log p(x)``."""
         return self.estimates(data, self.noise if noise is None else noise, n_draws)[0]
 
-    def fixed_statistics(self, data):
-        """The noise model's statistics for its fixed parameters at one posterior draw
-        per row (seeded): their ML fit maximises the ELBO's reconstruction term in
-        expectation. None if the noise model has nothing to fit."""
+    def _chunked_data(self, data):
+        """``(rows, chunk data, raw outputs)`` over row chunks, the raw outputs decoded
+        from one posterior draw per row (seeded): the base class fits the fixed noise
+        parameters on them, which maximises the ELBO's reconstruction term in
+        expectation."""
         draws = np.random.RandomState(VALIDATION_SEED)
-        statistics = None
         k = self.network.n_components
-        for _, chunk in data.chunks(self._chunk_rows(1)):
+        for rows, chunk in data.chunks(self._chunk_rows(1)):
             if chunk.X.dtype != self.network.dtype:
                 chunk.X = chunk.X.astype(self.network.dtype)
             mu, sigma, _ = _posterior(
                 self.network.encoder.forward(self.network_input(chunk.X))[-1], k)
             eps = draws.standard_normal(mu.shape).astype(mu.dtype)
-            raw = self.network.decoder.forward(mu + sigma * eps)[-1]
-            chunk_statistics = self.noise.fixed_statistics(chunk.X, raw, chunk.sample_weight,
-                                                           chunk.mask)
-            if chunk_statistics is None:
-                return None
-            statistics = (chunk_statistics if statistics is None
-                          else statistics + chunk_statistics)
-        return statistics
+            yield rows, chunk, self.network.decoder.forward(mu + sigma * eps)[-1]
 
