@@ -46,6 +46,25 @@ except ImportError:  # PyTorch is optional: its rows are skipped
 
 
 # ----------------------------------------------------------------------------- data
+def digits_split():
+    """``X_train, X_test, y_train, y_test``: the digits scaled to [0, 1] (``X / 16``) with
+    their labels, split as issue #10's protocol splits them
+    (``train_test_split(test_size=360, random_state=0)``)."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    digits = load_digits()
+    return train_test_split(digits.data / 16, digits.target, test_size=360, random_state=0)
+
+
+def seeds_and_epochs(epochs):
+    """The seeds and epochs of a quality benchmark: seeds 0, 1, 2 and ``epochs``, or with
+    ``--quick`` (a smoke run) seed 0 and 30 epochs."""
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="seed 0 and 30 epochs only")
+    return ([0], 30) if parser.parse_args().quick else ([0, 1, 2], epochs)
+
+
 def mnist_like(n_samples, seed=0, n_basis=40, side=28):
     """Synthetic MNIST-sized images in [0, 1], float32, shape ``(n_samples, side**2)``.
 

@@ -30,27 +30,20 @@ points above the plain autoencoder's.
 Run ``python benchmarks/bench_contractive.py`` (``--quick``: one seed, 30 epochs).
 """
 
-import argparse
 import time
 import warnings
 
 import numpy as np
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
+from _common import digits_split, seeds_and_epochs
 from skae import AutoEncoder
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 EPOCHS = 200
 CONTRACTION = 0.3
-
-
-def load_data():
-    digits = load_digits()
-    return train_test_split(digits.data / 16, digits.target, test_size=360, random_state=0)
 
 
 def autoencoder(contraction, seed, epochs):
@@ -72,11 +65,8 @@ def measure(model, X_train, X_test, y_train, y_test, rng):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    seeds, epochs = ([0], 30) if args.quick else ([0, 1, 2], EPOCHS)
-    X_train, X_test, y_train, y_test = load_data()
+    seeds, epochs = seeds_and_epochs(EPOCHS)
+    X_train, X_test, y_train, y_test = digits_split()
     start = time.perf_counter()
     results = {"plain AE": [], f"contractive AE (contraction={CONTRACTION})": []}
     for seed in seeds:

@@ -30,17 +30,15 @@ Targets (issue 10): restoration MSE at most 0.025 (masking), 0.0145 (Gaussian),
 Run ``python benchmarks/bench_denoising.py`` (``--quick``: one seed, 30 epochs).
 """
 
-import argparse
 import time
 import warnings
 
 import numpy as np
-from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
+from _common import digits_split, seeds_and_epochs
 from skae import AutoEncoder
 from skae._corruption import Corruption
 
@@ -50,11 +48,6 @@ EPOCHS = 200
 CORRUPTIONS = [("mask", 0.3), ("gaussian", 0.2), ("salt_and_pepper", 0.2)]
 TARGETS = {"mask": 0.025, "gaussian": 0.0145, "salt_and_pepper": 0.027}
 KNN_TARGET = 0.90
-
-
-def load_data():
-    digits = load_digits()
-    return train_test_split(digits.data / 16, digits.target, test_size=360, random_state=0)
 
 
 def autoencoder(corruption, level, seed, epochs):
@@ -84,11 +77,8 @@ def knn_accuracy(model, X_train, y_train, X_test_corrupted, y_test):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    seeds, epochs = ([0], 30) if args.quick else ([0, 1, 2], EPOCHS)
-    X_train, X_test, y_train, y_test = load_data()
+    seeds, epochs = seeds_and_epochs(EPOCHS)
+    X_train, X_test, y_train, y_test = digits_split()
     rows = {kind: {"PCA (best k)": [], "plain AE": [], "denoising AE": []}
             for kind, _ in CORRUPTIONS}
     best_k = {kind: [] for kind, _ in CORRUPTIONS}

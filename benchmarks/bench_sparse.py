@@ -27,16 +27,14 @@ labels and 0.90 with 10 labels per class.
 Run ``python benchmarks/bench_sparse.py`` (``--quick``: one seed, 30 epochs).
 """
 
-import argparse
 import time
 import warnings
 
 import numpy as np
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 
+from _common import digits_split, seeds_and_epochs
 from skae import AutoEncoder
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -44,11 +42,6 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 EPOCHS = 200
 SPARSITY = 0.3
 LABEL_DRAWS = range(5)
-
-
-def load_data():
-    digits = load_digits()
-    return train_test_split(digits.data / 16, digits.target, test_size=360, random_state=0)
 
 
 def few_labels(y, per_class, seed):
@@ -75,11 +68,8 @@ def autoencoder(sparsity, seed, epochs):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    seeds, epochs = ([0], 30) if args.quick else ([0, 1, 2], EPOCHS)
-    X_train, X_test, y_train, y_test = load_data()
+    seeds, epochs = seeds_and_epochs(EPOCHS)
+    X_train, X_test, y_train, y_test = digits_split()
     start = time.perf_counter()
     raw_all, raw_few = accuracies(X_train, X_test, y_train, y_test)
     results = {"plain AE (sparsity=0)": [], f"sparse AE (sparsity={SPARSITY})": []}
