@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import observed_mask
+from ._base import BaseLikelihoodNetwork, observed_mask
 from ._dask import lazy_on_dask
 from ._training import Data
 from ._variational import EncoderDecoder, VariationalObjective
@@ -162,26 +162,27 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, n_threads=None,
                  partial_fit_noise=True, corruption=None, corruption_level=0.25):
-        super().__init__(
-            n_components=n_components, hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation, noise=noise, solver=solver, alpha=alpha,
-            batch_size=batch_size, learning_rate=learning_rate,
+        # BaseLikelihoodNetwork's __init__, not AutoEncoder's: AutoEncoder's options for a
+        # deterministic code (code_activation, contraction, sparsity) are not parameters
+        # of a VAE, whose code is a distribution and whose encoder ends linear
+        BaseLikelihoodNetwork.__init__(
+            self, hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
             shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
             warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, n_threads=n_threads,
-            partial_fit_noise=partial_fit_noise, corruption=corruption,
-            corruption_level=corruption_level,
+            partial_fit_noise=partial_fit_noise,
         )
-        # AutoEncoder's options for a deterministic code, which a VAE does not have (its
-        # code is a distribution, its encoder's last layer linear): not parameters here
-        for name in ("code_activation", "contraction", "sparsity", "sparsity_target"):
-            delattr(self, name)
+        self.n_components = n_components
+        self.corruption = corruption
+        self.corruption_level = corruption_level
         self.beta = beta
         self.n_importance_samples = n_importance_samples
 
+    # what AutoEncoder's methods read of those options: a linear code, no penalty
     code_activation = "identity"
     contraction = sparsity = 0.0
 
