@@ -24,7 +24,8 @@ value on the training residuals) and scikit-learn's ``MLPRegressor`` with its de
 on standardised y (``TransformedTargetRegressor``), sigma likewise constant.
 
 ``--candidates`` also measures the alternatives that issue #13 asks to compare, for a
-learned scale (no early stopping; early stopping, the default; a stronger weight
+learned scale (no weight averaging, MLPRegressor's step 1e-3, both as before they became
+the defaults, two hidden layers; no early stopping; early stopping, the default; a stronger weight
 penalty; a constant factor on the learned scale refitted on held-out residuals, with
 and without early stopping; smaller batches and a larger step; a longer patience
 ``n_iter_no_change``, a larger ``validation_fraction``, more epochs; the gallery
@@ -190,6 +191,11 @@ MODELS = {
                                    transformer=StandardScaler())),
 }
 CANDIDATES = {
+    "learned, weight_averaging=0": lambda: Skae(**LEARNED, weight_averaging=0),
+    "learned, learning_rate_init=1e-3": lambda: Skae(**LEARNED, learning_rate_init=1e-3),
+    "learned, weight_averaging=0, learning_rate_init=1e-3 (the defaults before)":
+        lambda: Skae(**LEARNED, weight_averaging=0, learning_rate_init=1e-3),
+    "learned, (64, 64)": lambda: Skae(**LEARNED, hidden_layer_sizes=(64, 64)),
     "learned, early_stopping=False": lambda: Skae(**LEARNED, early_stopping=False),
     "learned, early_stopping=True": lambda: Skae(**LEARNED, early_stopping=True),
     "learned, no ES, alpha=1e-1": lambda: Skae(**LEARNED, early_stopping=False, alpha=0.1),

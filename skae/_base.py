@@ -109,6 +109,14 @@ class BaseLikelihoodNetwork(BaseEstimator):
         """Whether this fit stops early: ``early_stopping`` resolved for ``noise``."""
         return self.early_stopping
 
+    def _learning_rate_init(self, early_stopping):
+        """The first step size of this fit: ``learning_rate_init`` resolved."""
+        return self.learning_rate_init
+
+    def _weight_averaging(self):
+        """Decay of the moving average of the weights that ``fit`` ends on; 0: none."""
+        return 0.0
+
     def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
         """The noise model that training uses; a subclass may rescale it to the targets."""
         return noise
@@ -119,8 +127,10 @@ class BaseLikelihoodNetwork(BaseEstimator):
             shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=self.validation_fraction,
             verbose=self.verbose, max_fun=self.max_fun,
+            weight_averaging=self._weight_averaging(),
             optimizer_params=dict(
-                learning_rate_init=self.learning_rate_init, learning_rate=self.learning_rate,
+                learning_rate_init=self._learning_rate_init(early_stopping),
+                learning_rate=self.learning_rate,
                 momentum=self.momentum, nesterovs_momentum=self.nesterovs_momentum,
                 power_t=self.power_t, beta_1=self.beta_1, beta_2=self.beta_2,
                 epsilon=self.epsilon,

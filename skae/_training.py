@@ -106,6 +106,8 @@ class TrainingConfig:
     validation_fraction: float = 0.1
     verbose: bool = False
     max_fun: int = 15000
+    # decay of the epoch-wise exponential moving average of the weights (0: none)
+    weight_averaging: float = 0.0
     # keyword arguments of the optimizer (learning_rate_init, momentum, beta_1, ...)
     optimizer_params: dict = dataclasses.field(default_factory=dict)
 
@@ -251,6 +253,9 @@ def _run_epochs(objective, data, config, state, incremental):
     weights = data.sample_weight
     total_weight = n_samples if weights is None else float(weights.sum())
     batches = _Batches(data)
+    # partial_fit steps the weights it is given: an average would have to live beside
+    # them from call to call
+    average = None if incremental else _WeightAverage.start(config.weight_averaging)
 
     for _ in range(config.max_iter):
         order = (state.random_state.permutation(n_samples) if config.shuffle
@@ -281,9 +286,12 @@ def _run_epochs(objective, data, config, state, incremental):
         if config.verbose:
             print(f"Iteration {state.n_iter}, loss = {state.loss:.8f}")
 
+        if average is not None:
+            average.update(objective.theta)
         if validation is not None:
-            score = objective.validation_score(validation, data)
-            _record_validation(state, score, objective.theta, config.tol)
+            with _averaged(objective.theta, average):
+                score = objective.validation_score(validation, data)
+                _record_validation(state, score, objective.theta, config.tol)
             if config.verbose:
                 print(f"Validation score: {score:f}")
         else:
@@ -306,6 +314,51 @@ def _run_epochs(objective, data, config, state, incremental):
                 "the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
+    if average is not None and average.theta is not None:
+        # the fit ends on the average (early stopping then restores the best average)
+        objective.theta[...] = average.theta
+
+
+class _WeightAverage:
+    """Exponential moving average of the weights over epochs.
+
+    After epoch ``t`` the average is :math:`\\bar\\theta_t = \\rho\\,\\bar\\theta_{t-1}
+    + (1 - \\rho)\\,\\theta_t`, starting from the first epoch's weights. Averaging
+    the iterates cancels much of the noise of the minibatch steps around the optimum
+    (Polyak and Juditsky 1992), so a larger step can be taken and the validation
+    score of the average is a smoother guide for early stopping.
+    """
+
+    def __init__(self, decay):
+        self.decay, self.theta = decay, None
+
+    @classmethod
+    def start(cls, decay):
+        return cls(decay) if decay > 0 else None
+
+    def update(self, theta):
+        if self.theta is None:
+            self.theta = theta.copy()
+        else:
+            self.theta *= self.decay
+            self.theta += (1 - self.decay) * theta
+
+
+class _averaged:
+    """Within the block, ``theta`` holds the average (if any); the weights being
+    trained are put back on exit."""
+
+    def __init__(self, theta, average):
+        self.theta, self.average, self.trained = theta, average, None
+
+    def __enter__(self):
+        if self.average is not None:
+            self.trained = self.theta.copy()
+            self.theta[...] = self.average.theta
+
+    def __exit__(self, *exc):
+        if self.trained is not None:
+            self.theta[...] = self.trained
 
 
 class _Batches:

@@ -1,12 +1,13 @@
 """MLPLikelihoodRegressor: a neural regressor that returns whole predictive distributions."""
 
 import math
+from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, validate_data
 
@@ -66,11 +67,18 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
         ``"gaussian"``, ``"laplace"``, ``"student_t"``, ``"lognormal"``, ``"poisson"``,
         ``"bernoulli"`` (targets in [0, 1]) or an instance from :mod:`skae.noise`,
         e.g. ``Gaussian(scale="learned")``.
-    solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
-shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
+    solver, alpha, batch_size, learning_rate, power_t, max_iter, shuffle, \
+random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
 validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         Optimisation parameters, with the names, defaults and meaning of
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
+    learning_rate_init : float or "auto", default="auto"
+        The initial step size, as in MLPRegressor. ``"auto"`` is 0.01 when the fit
+        stops early (see ``early_stopping``) with the "adam" solver, 0.001 otherwise
+        (MLPRegressor's default): held-out early stopping of the averaged weights
+        (see ``weight_averaging``) lets the larger step fit more in fewer epochs
+        without overfitting, while a run of ``max_iter`` epochs with no held-out
+        check overfits a fixed scale at that step.
     early_stopping : bool or "auto", default="auto"
         Whether to hold out ``validation_fraction`` of the training rows and stop when
         their log-likelihood stops improving, keeping the best parameters (with the
@@ -96,6 +104,15 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         Whether each :meth:`partial_fit` call also updates the fixed noise parameters;
         see :class:`skae.AutoEncoder`.
         Early stopping monitors the validation log-likelihood.
+    weight_averaging : float in [0, 1), default=0.9
+        Decay ``rho`` of an exponential moving average of the weights over the
+        epochs of a ``fit``: after epoch ``t``,
+        :math:`\\bar\\theta_t = \\rho\\,\\bar\\theta_{t-1} + (1 - \\rho)\\,\\theta_t`.
+        The fit ends on the average (with early stopping, on the average with the
+        best validation log-likelihood, which is also what early stopping
+        monitors), cancelling much of the noise of the minibatch steps. 0 keeps the
+        last weights, as MLPRegressor does; :meth:`partial_fit` always steps and
+        keeps the raw weights.
 
     Attributes
     ----------
@@ -130,12 +147,12 @@ n_iter_, t_, n_layers_
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, noise="gaussian",
                  solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 learning_rate_init="auto", power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping="auto",
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, n_threads=None,
-                 partial_fit_noise=True, target_scaling=True):
+                 partial_fit_noise=True, target_scaling=True, weight_averaging=0.9):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -148,12 +165,28 @@ n_iter_, t_, n_layers_
             partial_fit_noise=partial_fit_noise,
         )
         self.target_scaling = target_scaling
+        self.weight_averaging = weight_averaging
 
     _parameter_constraints = {
         **BaseLikelihoodNetwork._parameter_constraints,
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "target_scaling": ["boolean"],
+        "weight_averaging": [Interval(Real, 0, 1, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither"),
+                               StrOptions({"auto"})],
     }
+
+    def _learning_rate_init(self, early_stopping):
+        if not (isinstance(self.learning_rate_init, str)
+                and self.learning_rate_init == "auto"):
+            return self.learning_rate_init
+        # early stopping on the averaged weights keeps a tenfold larger Adam step
+        # from overfitting (benchmarks/bench_regressor_defaults.py); without it, 200
+        # epochs at that step overfit a fixed scale badly
+        return 0.01 if early_stopping and self.solver == "adam" else 0.001
+
+    def _weight_averaging(self):
+        return self.weight_averaging
 
     def _early_stopping(self, noise, n_samples, incremental):
         if not (isinstance(self.early_stopping, str) and self.early_stopping == "auto"):

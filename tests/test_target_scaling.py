@@ -1,4 +1,5 @@
-"""Target scaling of location-scale noise models, and early_stopping="auto"."""
+"""Target scaling of location-scale noise models, early_stopping="auto" and
+learning_rate_init="auto"."""
 
 import numpy as np
 import pytest
@@ -222,3 +223,26 @@ def test_early_stopping_auto_resolves_off_for_lbfgs():
     X, y = _data(n=60)
     reg = _fit(learned, X, y, solver="lbfgs")
     assert reg.validation_scores_ is None and not reg._training_state.early_stopping
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("noise, params, step", [
+    (Gaussian(scale="learned"), {}, 0.01),  # adam, stopping early
+    (Gaussian(), {}, 0.001),  # no early stopping
+    (Gaussian(), {"early_stopping": True}, 0.01),
+    (Gaussian(scale="learned"), {"solver": "sgd"}, 0.001),
+    (Gaussian(scale="learned"), {"learning_rate_init": 0.05}, 0.05),
+], ids=["learned", "fixed", "fixed-early-stopping", "sgd", "given"])
+def test_learning_rate_auto_is_larger_when_stopping_early(noise, params, step):
+    X, y = _data()
+    assert _fit(noise, X, y, **params)._optimizer.learning_rate_init == step
+
+
+def test_learning_rate_init_and_weight_averaging_are_validated():
+    X, y = _data(n=50)
+    for params in ({"learning_rate_init": "fast"}, {"learning_rate_init": 0.0}):
+        with pytest.raises(InvalidParameterError, match="learning_rate_init"):
+            MLPLikelihoodRegressor(**params).fit(X, y)
+    for decay in (1.0, -0.1):
+        with pytest.raises(InvalidParameterError, match="weight_averaging"):
+            MLPLikelihoodRegressor(weight_averaging=decay).fit(X, y)

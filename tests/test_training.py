@@ -90,6 +90,46 @@ def test_early_stopping_restores_the_best_parameters():
     assert not np.array_equal(objective.thetas_scored[2], objective.thetas_scored[-1])
 
 
+def _moving_average(thetas, decay):
+    average, out = thetas[0].copy(), [thetas[0].copy()]
+    for theta in thetas[1:]:
+        average = decay * average + (1 - decay) * theta
+        out.append(average)
+    return out
+
+
+def test_fit_ends_on_the_moving_average_of_the_epochs():
+    # the raw iterates, one incremental epoch at a time, against one averaged fit
+    objective, data = Quadratic(), _data()
+    config = _config(max_iter=4, n_iter_no_change=np.inf)
+    state = TrainingState.start(config, np.random.RandomState(0))
+    raw = []
+    for _ in range(4):
+        state = fit_stochastic(objective, data, config, state, incremental=True)
+        raw.append(objective.theta.copy())
+
+    averaged = Quadratic()
+    config = _config(max_iter=4, n_iter_no_change=np.inf, weight_averaging=0.5)
+    with pytest.warns(ConvergenceWarning):
+        fit_stochastic(averaged, data, config, TrainingState.start(config, np.random.RandomState(0)))
+    np.testing.assert_allclose(averaged.theta, _moving_average(raw, 0.5)[-1], rtol=1e-12)
+    assert not np.allclose(averaged.theta, raw[-1])
+
+
+def test_early_stopping_scores_and_restores_the_average():
+    # averaging leaves the trained weights alone: the raw run's scored iterates,
+    # averaged, are what the averaged run scores, and it ends on the best average
+    scores = [1.0, 2.0, 3.0, 2.5, 2.4, 2.3]
+    config = dict(max_iter=50, early_stopping=True, n_iter_no_change=1, tol=0.0)
+    raw, averaged = Quadratic(scores=scores), Quadratic(scores=scores)
+    for objective, decay in ((raw, 0.0), (averaged, 0.7)):
+        cfg = _config(weight_averaging=decay, **config)
+        fit_stochastic(objective, _data(), cfg, TrainingState.start(cfg, np.random.RandomState(0)))
+    expected = _moving_average(raw.thetas_scored, 0.7)
+    np.testing.assert_allclose(averaged.thetas_scored, expected, rtol=1e-12)
+    np.testing.assert_allclose(averaged.theta, expected[2], rtol=1e-12)
+
+
 def test_keyboard_interrupt_warns_and_keeps_the_best_parameters():
     objective = Quadratic(scores=[1.0, 3.0, 2.0], interrupt_at=4)
     config = _config(max_iter=50, early_stopping=True)
