@@ -192,6 +192,8 @@ MODELS = {
 }
 CANDIDATES = {
     "learned, weight_averaging=0": lambda: Skae(**LEARNED, weight_averaging=0),
+    "learned, learning_rate_init=1e-2": lambda: Skae(**LEARNED, learning_rate_init=1e-2),
+    "learned, learning_rate_init=3e-2": lambda: Skae(**LEARNED, learning_rate_init=3e-2),
     "learned, learning_rate_init=1e-3": lambda: Skae(**LEARNED, learning_rate_init=1e-3),
     "learned, weight_averaging=0, learning_rate_init=1e-3 (the defaults before)":
         lambda: Skae(**LEARNED, weight_averaging=0, learning_rate_init=1e-3),
@@ -223,8 +225,8 @@ CANDIDATES = {
         **LEARNED, hidden_layer_sizes=(64, 64), learning_rate_init=1e-2, max_iter=1000,
         n_iter_no_change=50),
     "fixed, early_stopping=True": lambda: Skae(early_stopping=True),
-    "fixed, learning_rate_init=1e-2 (no early stopping)": lambda: Skae(
-        learning_rate_init=1e-2),
+    "fixed, learning_rate_init=2e-2 (no early stopping)": lambda: Skae(
+        learning_rate_init=2e-2),
     "fixed, sigma from held-out residuals": lambda: HeldOutSigma(),
     "fixed, ES, sigma from held-out residuals": lambda: HeldOutSigma(early_stopping=True),
 }

@@ -73,7 +73,7 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         Optimisation parameters, with the names, defaults and meaning of
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
     learning_rate_init : float or "auto", default="auto"
-        The initial step size, as in MLPRegressor. ``"auto"`` is 0.01 when the fit
+        The initial step size, as in MLPRegressor. ``"auto"`` is 0.02 when the fit
         stops early (see ``early_stopping``) with the "adam" solver, 0.001 otherwise
         (MLPRegressor's default): held-out early stopping of the averaged weights
         (see ``weight_averaging``) lets the larger step fit more in fewer epochs
@@ -180,10 +180,10 @@ n_iter_, t_, n_layers_
         if not (isinstance(self.learning_rate_init, str)
                 and self.learning_rate_init == "auto"):
             return self.learning_rate_init
-        # early stopping on the averaged weights keeps a tenfold larger Adam step
+        # early stopping on the averaged weights keeps a twentyfold larger Adam step
         # from overfitting (benchmarks/bench_regressor_defaults.py); without it, 200
         # epochs at that step overfit a fixed scale badly
-        return 0.01 if early_stopping and self.solver == "adam" else 0.001
+        return 0.02 if early_stopping and self.solver == "adam" else 0.001
 
     def _weight_averaging(self):
         return self.weight_averaging

@@ -227,9 +227,9 @@ def test_early_stopping_auto_resolves_off_for_lbfgs():
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("noise, params, step", [
-    (Gaussian(scale="learned"), {}, 0.01),  # adam, stopping early
+    (Gaussian(scale="learned"), {}, 0.02),  # adam, stopping early
     (Gaussian(), {}, 0.001),  # no early stopping
-    (Gaussian(), {"early_stopping": True}, 0.01),
+    (Gaussian(), {"early_stopping": True}, 0.02),
     (Gaussian(scale="learned"), {"solver": "sgd"}, 0.001),
     (Gaussian(scale="learned"), {"learning_rate_init": 0.05}, 0.05),
 ], ids=["learned", "fixed", "fixed-early-stopping", "sgd", "given"])
