@@ -221,7 +221,7 @@ class VariationalObjective(Objective):
         The step then follows the batch ELBO maximised over those parameters (profiled
         out): by the envelope theorem, the gradient of the maximum with respect to the
         network is the gradient at the maximiser. Training at a unit scale instead would
-        weight the KL term by the squared scale of the data, and a linear decoder with
+        weight the KL term by one over the squared noise scale, and a linear decoder with
         a pooled scale would not reach probabilistic PCA, the ELBO's optimum.
         """
         if not self.noise.has_fixed_parameters():
