@@ -16,7 +16,9 @@ and step, a batch's loss is
 
 and its gradient flows from the noise model back through the decoder, into the code
 (``d/d mu = dL/dz + beta mu``, ``d/d sigma = dL/dz * eps + beta (sigma - 1 / sigma)``,
-times the softplus's slope for the raw output) and on through the encoder.
+times the softplus's slope for the raw output) and on through the encoder. A noise
+model's fixed parameters (``scale="mle"``) are profiled out: each step sets them to
+their ML values on the batch at its draw.
 """
 
 import math
@@ -183,8 +185,13 @@ class VariationalObjective(Objective):
         eps = self.random_state.standard_normal((n, k)).astype(net.dtype, copy=False)
         z = mu + sigma * eps
         decoded = decoder.forward(z, reuse_buffers=True)
-        nll, delta = self.noise.nll_and_grad(X, decoded[-1], out=decoder.output_delta(n),
-                                             mask=batch.mask, include_constants=False)
+        noise = self._profiled_noise(batch, decoded[-1])
+        if not noise.has_finite_parameters():
+            return np.inf  # diverged: the loop restores the parameters and stops
+        # at a profiled scale the log-scale term varies with the parameters: it stays in
+        nll, delta = noise.nll_and_grad(X, decoded[-1], out=decoder.output_delta(n),
+                                        mask=batch.mask,
+                                        include_constants=noise is not self.noise)
         kl = _kl_to_prior(mu, sigma)
         delta *= weights[:, None]
         code_grad = decoder.backward(decoded, delta, input_gradient=True)
@@ -206,6 +213,22 @@ class VariationalObjective(Objective):
                 penalty += float(w @ w)
             loss += 0.5 * self.alpha * penalty / total_weight
         return loss
+
+    def _profiled_noise(self, batch, raw):
+        """The noise model of a training step: with fixed parameters (``scale="mle"``),
+        set to their ML values on the batch at this draw.
+
+        The step then follows the batch ELBO maximised over those parameters (profiled
+        out): by the envelope theorem, the gradient of the maximum with respect to the
+        network is the gradient at the maximiser. Training at a unit scale instead would
+        weight the KL term by one over the squared noise scale, and a linear decoder with
+        a pooled scale would not reach probabilistic PCA, the ELBO's optimum.
+        """
+        if not self.noise.has_fixed_parameters():
+            return self.noise
+        statistics = self.noise.fixed_statistics(batch.X, raw, batch.sample_weight,
+                                                 batch.mask)
+        return self.noise.fit_fixed(statistics, pooled=self.pooled_scale)
 
     def validation_score(self, validation, training):
         """Weighted mean validation ELBO (KL times ``beta``), one fixed draw per row, so

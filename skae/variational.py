@@ -54,10 +54,12 @@ class VariationalAutoEncoder(AutoEncoder):
     noise : str or NoiseModel, default="gaussian"
         The decoder's likelihood ``p(x | z)``, any model of :mod:`skae.noise`. For a
         density of real data use ``Gaussian(scale="learned")`` (a scale per pixel and
-        code). With a fixed scale ``"mle"`` (the default of ``"gaussian"``) training
-        runs at unit scale, which weights the KL term as ``beta`` times the squared
-        scale would, and the scale is then set by maximum likelihood; on data whose
-        scale is far from 1 that makes a poor density. For discrete data:
+        code). With ``scale="mle"`` (the default of ``"gaussian"``) the scale is one
+        number shared by all features, profiled out of training: every step uses its
+        maximum-likelihood value on the batch at that step's draw, so training
+        maximises the ELBO over the scale too, and ``noise_`` holds its final ML value.
+        With ``hidden_layer_sizes=()`` that is the linear VAE, whose ELBO optimum is
+        probabilistic PCA. For discrete data:
         ``Binomial(n_trials)``, ``CategoricalLevels(n_levels)``, ``"poisson"``,
         ``"categorical"``. ``"bernoulli"`` is a density of binary data only:
         :meth:`score_samples` refuses other values (``"continuous_bernoulli"`` is the
@@ -105,7 +107,9 @@ epsilon, n_iter_no_change, max_fun, n_threads, partial_fit_noise
         the means, then the raw scales (``sigma = softplus(raw) + 1e-6``).
     loss_ : float
         Training loss of the last epoch: the weighted mean negative ELBO (KL times
-        ``beta``) less the noise model's constant terms, plus the penalty.
+        ``beta``) less the noise model's constant terms, plus the penalty. With a
+        profiled ``scale="mle"`` the constant terms are included, as the log-scale
+        term then varies with the parameters.
     loss_curve_, validation_scores_, best_validation_score_, best_loss_, n_iter_, t_, \
 n_layers_, n_outputs_, n_features_in_, feature_names_in_
         As in :class:`AutoEncoder`; ``validation_scores_`` are validation ELBOs.

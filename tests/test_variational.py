@@ -8,6 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from _gradcheck import assert_gradient_matches
 from _registry import N_TARGETS, NOISE_MODELS, noise_id
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 
 from skae import VariationalAutoEncoder
@@ -100,6 +101,29 @@ def _curve(n=300, seed=0):
     rng = np.random.RandomState(seed)
     t = rng.uniform(-2, 2, n)
     return np.c_[t, np.sin(t), 0.5 * t**2] + 0.1 * rng.normal(size=(n, 3))
+
+
+def test_linear_vae_with_a_profiled_scale_reaches_probabilistic_pca():
+    # one true component and isotropic noise of scale 0.1: the linear VAE's ELBO optimum
+    # is PPCA's. A unit training scale would weigh the KL term 100 times too much and
+    # collapse the code onto the prior, which scores as PCA with no component.
+    rng = np.random.RandomState(0)
+
+    def draw(n):
+        return 0.1 * (rng.normal(size=(n, 3)) + rng.normal(size=(n, 1)) * [3, 4, 5])
+
+    train, test = draw(200), draw(200)
+    vae = VariationalAutoEncoder(1, hidden_layer_sizes=(), noise=Gaussian(), batch_size=200,
+                                 n_importance_samples=100, random_state=0,
+                                 n_iter_no_change=10**9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for learning_rate, epochs in ((3e-2, 1000), (3e-3, 300)):
+            vae.set_params(learning_rate_init=learning_rate, max_iter=epochs,
+                           warm_start=True).fit(train)
+    ppca = PCA(1).fit(train)
+    assert vae.score(test) == pytest.approx(ppca.score(test), abs=0.02)
+    assert vae.noise_.scale == pytest.approx(np.sqrt(ppca.noise_variance_), rel=0.1)
 
 
 def test_elbo_is_below_the_iwae_estimate_which_is_reproducible():
