@@ -124,7 +124,10 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         Weights and biases, views into one flat parameter vector.
     loss_, loss_curve_, validation_scores_, best_validation_score_, best_loss_, \
 n_iter_, t_, n_layers_
-        As for :class:`skae.AutoEncoder`.
+        As for :class:`skae.AutoEncoder`. With target scaling, the training losses
+        (``loss_``, ``loss_curve_``, ``best_loss_``) are in the network's
+        standardised units, the scale of the optimisation; the validation scores
+        are log-likelihoods in ``y``'s own units, as is every score.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of str
