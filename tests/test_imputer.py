@@ -226,3 +226,51 @@ def test_training_hides_a_categorical_variable_whole():
     assert block.any() and not partly.any()  # all of the one-hot columns or none
     assert 0.1 < newly_hidden.mean() < 0.3  # about mask_rate of the entries
     np.testing.assert_array_equal(hidden.Y, encoded)  # the targets stay clean
+
+
+def test_training_takes_the_likelihood_at_the_refitted_ml_scales():
+    from skae import imputer as imputer_module
+    from skae._training import Data
+
+    rng = np.random.default_rng(10)
+    X = _holes(_frame(rng), rng)
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    ae = imputer.autoencoder_
+    assert ae._training_scales is None  # the training table is not kept
+    encoded = imputer._encode(*imputer._table(X, reset=False)[:2])
+    data = Data(encoded, mask=~np.isnan(encoded))
+    scales = imputer_module._TrainingScales(data, every=3)
+    objective = ae._make_objective(ae._network, ae._noise_model)
+    objective.scales = scales
+    unit = objective.noise
+    batch = Data(encoded[:40], mask=~np.isnan(encoded[:40]))
+
+    def loss_at(noise, seed):
+        plain = ae._make_objective(ae._network, noise)
+        plain.random_state = np.random.RandomState(seed)
+        return plain.loss_and_grad(batch)
+
+    losses = []
+    for step in range(4):
+        objective.random_state = np.random.RandomState(step)
+        losses.append(objective.loss_and_grad(batch))
+        assert objective.noise is unit  # the likelihood it scores with is unchanged
+    # three batches at unit scale, then the ML scales of the hidden entries' fills
+    fitted = objective.fit_noise(data)
+    real = dict((n, m) for n, m, _ in fitted.blocks)["real"].scale
+    assert np.shape(real) == (3,) and not np.allclose(real, 1.0)
+    assert losses[2] == pytest.approx(loss_at(unit, 2), rel=1e-12)
+    assert losses[3] == pytest.approx(loss_at(fitted, 3), rel=1e-12)
+    assert losses[3] != pytest.approx(loss_at(unit, 3), rel=1e-3)
+
+
+@pytest.mark.parametrize("n_rows, epochs", [(150, 150), (512, 150), (1000, 88),
+                                            (20000, 50)])
+def test_auto_max_iter_makes_about_700_steps_within_50_to_150_epochs(n_rows, epochs):
+    from skae.imputer import _equal_batches
+
+    batch = _equal_batches(n_rows)
+    auto = AutoEncoderImputer()._max_iter(n_rows, batch)
+    assert auto == epochs
+    assert auto in (50, 150) or abs(auto * -(-n_rows // batch) - 700) <= 64
+    assert AutoEncoderImputer(max_iter=7)._max_iter(n_rows, batch) == 7
