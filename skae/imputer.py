@@ -52,15 +52,16 @@ class _HiddenEntriesObjective(Objective):
     how well it copies what it sees, so ``sample_posterior`` draws with
     the spread of imputation errors.
 
-    With ``scales``, training takes the Gaussian likelihood of the real columns at
-    those scales (refitted to their ML values as training goes), not at unit scale.
+    With a ``schedule``, training takes the Gaussian likelihood of the real columns
+    at the scales that it sets (refitted to their ML values as training goes), not
+    at unit scale.
     """
 
-    def __init__(self, *args, rate, variables=None, scales=None, **kwargs):
+    def __init__(self, *args, rate, variables=None, schedule=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.rate = rate
         self.variables = variables
-        self.scales = scales
+        self.schedule = schedule
 
     def _hidden(self, data, random_state, score_hidden_only):
         """``data`` as rows whose inputs hide ``rate`` of their observed entries,
@@ -79,9 +80,9 @@ class _HiddenEntriesObjective(Objective):
 
     def loss_and_grad(self, batch):
         hidden = self._hidden(batch, self.random_state, False)
-        if self.scales is None:
+        if self.schedule is None:
             return super().loss_and_grad(hidden)
-        likelihood, self.noise = self.noise, self.scales.training_noise(self)
+        likelihood, self.noise = self.noise, self.schedule.training_noise(self)
         try:
             return super().loss_and_grad(hidden)
         finally:
@@ -96,31 +97,51 @@ class _HiddenEntriesObjective(Objective):
         return super().validation_score(hidden, training)
 
 
-class _TrainingScales:
-    """The noise model that training uses: the likelihood with its fixed scales (the
-    real columns' Gaussian sd) at their ML values, refitted every ``every`` batches.
+class _EpochSchedule:
+    """What training does at the start of each epoch, counted in batches (the loop
+    asks for one loss per batch, before that batch's step, and marks no epoch).
 
-    At a fixed unit scale (``scale="mle"``'s training loss) the loss would be the
-    likelihood only for a column whose fills err by one sd, its mean fill's error;
-    a column the others predict well would weigh too little beside the exact
-    Bernoulli and Categorical terms. The scales are those of the entries of ``data``
-    hidden by a fixed draw (as ``fixed_statistics``): of the filled entries, not of
-    the copied ones. The first ``every`` batches train at unit scale. The state is
-    the autoencoder's, so it carries over from ``fit`` to the ``partial_fit`` calls
-    that average the last epochs.
+    - The noise model that training uses: the likelihood with its fixed scales (the
+      real columns' Gaussian sd) at their ML values, refitted every ``refit_every``
+      epochs. At a fixed unit scale (``scale="mle"``'s training loss) the loss would
+      be the likelihood only for a column whose fills err by one sd, its mean fill's
+      error; a column the others predict well would weigh too little beside the
+      exact Bernoulli and Categorical terms. The scales are those of the entries of
+      ``data`` hidden by a fixed draw (as ``fixed_statistics``): of the filled
+      entries, not of the copied ones. The first ``refit_every`` epochs train at
+      unit scale.
+    - The sum of the weights after each of the last ``n_averaged`` of ``n_epochs``
+      epochs (the last one's added by :meth:`averaged`), for stochastic weight
+      averaging within one ``fit``.
     """
 
-    def __init__(self, data, every):
-        self.data, self.every = data, every
-        self.noise, self.n_batches = None, 0
+    def __init__(self, data, batches_per_epoch, n_epochs, n_averaged, refit_every):
+        self.data, self.batches_per_epoch = data, batches_per_epoch
+        self.first_averaged, self.refit_every = n_epochs - n_averaged + 1, refit_every
+        self.noise, self.n_batches, self.total, self.n_summed = None, 0, None, 0
 
     def training_noise(self, objective):
+        epoch, batch = divmod(self.n_batches, self.batches_per_epoch)
+        self.n_batches += 1
+        if batch:
+            return self.noise
         if self.noise is None:
             self.noise = objective.noise
-        elif self.n_batches % self.every == 0:
+        elif epoch % self.refit_every == 0:
             self.noise = objective.fit_noise(self.data)
-        self.n_batches += 1
+        if epoch >= self.first_averaged:  # theta is the weights after ``epoch`` epochs
+            self._add(objective.theta)
         return self.noise
+
+    def _add(self, theta):
+        self.total = theta.copy() if self.total is None else self.total + theta
+        self.n_summed += 1
+
+    def averaged(self, theta):
+        """The average of the weights after each of the last ``n_averaged`` epochs,
+        ``theta`` being those after the last."""
+        self._add(theta)
+        return self.total / self.n_summed
 
 
 class _MaskingAutoEncoder(AutoEncoder):
@@ -130,7 +151,7 @@ class _MaskingAutoEncoder(AutoEncoder):
     _mask_rate = 0.0
     _variables = None  # the variable of each encoded column
     _pooled_scale = False  # a scale per real column (a block holds all of them)
-    _training_scales = None
+    _schedule = None
 
     def _validate_fit_data(self, X, y, reset):
         X, Y = super()._validate_fit_data(X, y, reset)
@@ -145,7 +166,7 @@ class _MaskingAutoEncoder(AutoEncoder):
             network, noise, self.alpha, pooled_scale=self._pooled_scale,
             input_transform=self._input_transform(),
             random_state=self._training_state.random_state,
-            rate=self._mask_rate, variables=self._variables, scales=self._training_scales)
+            rate=self._mask_rate, variables=self._variables, schedule=self._schedule)
 
 
 class _Column:
@@ -499,15 +520,11 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             ae._variables = np.concatenate(
                 [np.full(where.stop - where.start, k)
                  for k, (_, where) in enumerate(self._layout())])
-            ae._training_scales = _TrainingScales(
-                Data(encoded, mask=~np.isnan(encoded)),
-                every=SCALE_REFIT_EPOCHS * math.ceil(len(encoded) / batch_size))
             with warnings.catch_warnings():
                 if not early_stopping:  # running all max_iter epochs is the plan
                     warnings.simplefilter("ignore", ConvergenceWarning)
                 self.autoencoder_, self.n_iter_ = self._train(ae, encoded, early_stopping,
-                                                              max_iter)
-            ae._training_scales = None  # it holds the training table
+                                                              max_iter, batch_size)
         return self
 
     def _max_iter(self, n_rows, batch_size):
@@ -521,24 +538,26 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             return (int(np.clip(HIDDEN_UNITS_PER_COLUMN * width, *HIDDEN_UNITS_RANGE)),)
         return self.hidden_layer_sizes
 
-    def _train(self, ae, encoded, early_stopping, max_iter):
+    def _train(self, ae, encoded, early_stopping, max_iter, batch_size):
         """``(ae fitted, epochs run)``; without early stopping, the weights are the
         average of those after each of the last ``average_last`` epochs."""
         n_averaged = 0 if early_stopping else min(self.average_last, max_iter - 1)
-        ae.set_params(max_iter=max_iter - n_averaged, partial_fit_noise=False)
-        ae.fit(encoded)
-        if not n_averaged:
-            return ae, ae.n_iter_
-        n_epochs = ae.n_iter_ + n_averaged
-        theta = ae._network.theta
-        total = np.zeros_like(theta)
-        for _ in range(n_averaged):
-            ae.partial_fit(encoded)  # one more epoch, Adam's moments carried on
-            total += theta
-        theta[...] = total / n_averaged
-        # the fixed scales (sample_posterior's spread) of the averaged network
-        ae.set_params(max_iter=max_iter)._fit_noise(encoded, None, None)
-        return ae, n_epochs
+        n_rows = len(encoded)
+        if early_stopping:  # the loop trains on the rows it does not hold out
+            n_rows -= math.ceil(ae.validation_fraction * n_rows)
+        ae._schedule = _EpochSchedule(
+            Data(encoded, mask=~np.isnan(encoded)), math.ceil(n_rows / batch_size),
+            max_iter, n_averaged, SCALE_REFIT_EPOCHS)
+        try:
+            ae.fit(encoded)
+        finally:
+            schedule, ae._schedule = ae._schedule, None  # it holds the training table
+        if n_averaged and ae.n_iter_ == max_iter:
+            theta = ae._network.theta
+            theta[...] = schedule.averaged(theta)
+            # the fixed scales (sample_posterior's spread) of the averaged network
+            ae._fit_noise(encoded, None, None)
+        return ae, ae.n_iter_
 
     # ------------------------------------------------------------ imputing
     def transform(self, X):
