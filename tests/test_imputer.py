@@ -151,25 +151,18 @@ def test_fills_low_rank_data_better_than_the_column_means():
     assert error < 0.5  # the column means score about 1
 
 
-def test_weights_are_the_average_over_the_last_epochs(monkeypatch):
-    from skae import imputer as imputer_module
-
-    snapshots = []
-    partial_fit = imputer_module._MaskingAutoEncoder.partial_fit
-
-    def recording_partial_fit(self, *args, **kwargs):
-        out = partial_fit(self, *args, **kwargs)
-        snapshots.append(self._network.theta.copy())
-        return out
-
-    monkeypatch.setattr(imputer_module._MaskingAutoEncoder, "partial_fit",
-                        recording_partial_fit)
+def test_weights_are_the_average_over_the_last_epochs():
     rng = np.random.default_rng(7)
     X = _holes(_frame(rng), rng)
-    imputer = AutoEncoderImputer(**{**FAST, "max_iter": 8}, average_last=3).fit(X)
-    assert len(snapshots) == 3 and imputer.n_iter_ == 8
+    # 12 epochs, the scales refitted after the 10th: the runs of 10, 11 and 12 epochs
+    # without averaging are the first epochs of the averaged run
+    imputer = AutoEncoderImputer(**{**FAST, "max_iter": 12}, average_last=3).fit(X)
+    lasts = [AutoEncoderImputer(**{**FAST, "max_iter": k}, average_last=0).fit(X)
+             for k in (10, 11, 12)]
+    assert imputer.n_iter_ == 12 and [last.n_iter_ for last in lasts] == [10, 11, 12]
+    snapshots = [last.autoencoder_._network.theta for last in lasts]
     np.testing.assert_allclose(imputer.autoencoder_._network.theta,
-                               np.mean(snapshots, axis=0), rtol=1e-12)
+                               np.mean(snapshots, axis=0), rtol=1e-10)
     assert not np.allclose(snapshots[-1], np.mean(snapshots, axis=0))
     # the fixed scales belong to the averaged network
     refitted = imputer.autoencoder_.noise_
@@ -180,10 +173,6 @@ def test_weights_are_the_average_over_the_last_epochs(monkeypatch):
                                               dtype=float),
                                    np.asarray(again[1].get_params().get("scale", 0.0),
                                               dtype=float))
-
-    snapshots.clear()
-    last = AutoEncoderImputer(**{**FAST, "max_iter": 8}, average_last=0).fit(X)
-    assert snapshots == [] and last.n_iter_ == 8
 
 
 def test_one_noise_block_per_kind_and_two_levels_as_binary():
@@ -226,3 +215,53 @@ def test_training_hides_a_categorical_variable_whole():
     assert block.any() and not partly.any()  # all of the one-hot columns or none
     assert 0.1 < newly_hidden.mean() < 0.3  # about mask_rate of the entries
     np.testing.assert_array_equal(hidden.Y, encoded)  # the targets stay clean
+
+
+def test_training_takes_the_likelihood_at_the_refitted_ml_scales():
+    from skae import imputer as imputer_module
+    from skae._training import Data
+
+    rng = np.random.default_rng(10)
+    X = _holes(_frame(rng), rng)
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    ae = imputer.autoencoder_
+    assert ae._schedule is None  # the training table is not kept
+    encoded = imputer._encode(*imputer._table(X, reset=False)[:2])
+    data = Data(encoded, mask=~np.isnan(encoded))
+    # two batches per epoch, the scales refitted every 2 epochs
+    schedule = imputer_module._EpochSchedule(data, 2, n_epochs=10, n_averaged=0,
+                                             refit_every=2)
+    objective = ae._make_objective(ae._network, ae._noise_model)
+    objective.schedule = schedule
+    unit = objective.noise
+    batch = Data(encoded[:40], mask=~np.isnan(encoded[:40]))
+
+    def loss_at(noise, seed):
+        plain = ae._make_objective(ae._network, noise)
+        plain.random_state = np.random.RandomState(seed)
+        return plain.loss_and_grad(batch)
+
+    losses = []
+    for step in range(5):
+        objective.random_state = np.random.RandomState(step)
+        losses.append(objective.loss_and_grad(batch))
+        assert objective.noise is unit  # the likelihood it scores with is unchanged
+    # four batches (two epochs) at unit scale, then the ML scales of the fills
+    fitted = objective.fit_noise(data)
+    real = dict((n, m) for n, m, _ in fitted.blocks)["real"].scale
+    assert np.shape(real) == (3,) and not np.allclose(real, 1.0)
+    assert losses[3] == pytest.approx(loss_at(unit, 3), rel=1e-12)
+    assert losses[4] == pytest.approx(loss_at(fitted, 4), rel=1e-12)
+    assert losses[4] != pytest.approx(loss_at(unit, 4), rel=1e-3)
+
+
+@pytest.mark.parametrize("n_rows, epochs", [(150, 150), (512, 150), (1000, 88),
+                                            (20000, 50)])
+def test_auto_max_iter_makes_about_700_steps_within_50_to_150_epochs(n_rows, epochs):
+    from skae.imputer import _equal_batches
+
+    batch = _equal_batches(n_rows)
+    auto = AutoEncoderImputer()._max_iter(n_rows, batch)
+    assert auto == epochs
+    assert auto in (50, 150) or abs(auto * -(-n_rows // batch) - 700) <= 64
+    assert AutoEncoderImputer(max_iter=7)._max_iter(n_rows, batch) == 7
