@@ -102,6 +102,13 @@ class Objective:
         self._penalty_grad = np.empty(network.n_weights if alpha else 0, network.dtype)
 
     # ------------------------------------------------------------------ training
+    def start_epoch(self):
+        """Called by the training loop before each epoch's first batch; nothing here.
+
+        A subclass may change what training uses between epochs (the imputer refits
+        its training scales here).
+        """
+
     def loss_and_grad(self, batch):
         """Return the batch loss :math:`L_B`; its gradient is left in ``self.grad``."""
         net = self.network

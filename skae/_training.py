@@ -3,8 +3,9 @@
 The loop knows nothing of estimators. It takes
 
 - an objective (see :class:`skae._objective.Objective`): ``theta`` and ``grad``, the
-  flat parameter and gradient vectors; ``loss_and_grad(batch)``, the batch loss with
-  its gradient left in ``grad``; ``validation_score(validation, training)``;
+  flat parameter and gradient vectors; ``start_epoch()``, called before each epoch;
+  ``loss_and_grad(batch)``, the batch loss with its gradient left in ``grad``;
+  ``validation_score(validation, training)``;
 - the data, a :class:`Data`;
 - a :class:`TrainingConfig` of plain settings;
 - a :class:`TrainingState`, which it updates and returns: optimizer, counters,
@@ -260,6 +261,7 @@ def _run_epochs(objective, data, config, state, incremental):
     for _ in range(config.max_iter):
         order = (state.random_state.permutation(n_samples) if config.shuffle
                  else np.arange(n_samples))
+        objective.start_epoch()
         epoch_start = objective.theta.copy()
         accumulated_loss = 0.0
         for batch_slice in gen_batches(n_samples, batch_size):

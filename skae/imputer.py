@@ -78,11 +78,15 @@ class _HiddenEntriesObjective(Objective):
         return Data(inputs, X, data.sample_weight,
                     observed & hidden if score_hidden_only else observed)
 
+    def start_epoch(self):
+        if self.schedule is not None:
+            self._training_noise = self.schedule.start_epoch(self)
+
     def loss_and_grad(self, batch):
         hidden = self._hidden(batch, self.random_state, False)
         if self.schedule is None:
             return super().loss_and_grad(hidden)
-        likelihood, self.noise = self.noise, self.schedule.training_noise(self)
+        likelihood, self.noise = self.noise, self._training_noise
         try:
             return super().loss_and_grad(hidden)
         finally:
@@ -98,8 +102,7 @@ class _HiddenEntriesObjective(Objective):
 
 
 class _EpochSchedule:
-    """What training does at the start of each epoch, counted in batches (the loop
-    asks for one loss per batch, before that batch's step, and marks no epoch).
+    """What training does at the start of each epoch (:meth:`start_epoch`).
 
     - The noise model that training uses: the likelihood with its fixed scales (the
       real columns' Gaussian sd) at their ML values, refitted every ``refit_every``
@@ -115,16 +118,14 @@ class _EpochSchedule:
       averaging within one ``fit``.
     """
 
-    def __init__(self, data, batches_per_epoch, n_epochs, n_averaged, refit_every):
-        self.data, self.batches_per_epoch = data, batches_per_epoch
+    def __init__(self, data, n_epochs, n_averaged, refit_every):
+        self.data = data
         self.first_averaged, self.refit_every = n_epochs - n_averaged + 1, refit_every
-        self.noise, self.n_batches, self.total, self.n_summed = None, 0, None, 0
+        self.noise, self.epoch, self.total, self.n_summed = None, 0, None, 0
 
-    def training_noise(self, objective):
-        epoch, batch = divmod(self.n_batches, self.batches_per_epoch)
-        self.n_batches += 1
-        if batch:
-            return self.noise
+    def start_epoch(self, objective):
+        """The noise model of the epoch starting now (the ``epoch``-th, from 0)."""
+        epoch, self.epoch = self.epoch, self.epoch + 1
         if self.noise is None:
             self.noise = objective.noise
         elif epoch % self.refit_every == 0:
@@ -524,7 +525,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
                 if not early_stopping:  # running all max_iter epochs is the plan
                     warnings.simplefilter("ignore", ConvergenceWarning)
                 self.autoencoder_, self.n_iter_ = self._train(ae, encoded, early_stopping,
-                                                              max_iter, batch_size)
+                                                              max_iter)
         return self
 
     def _max_iter(self, n_rows, batch_size):
@@ -538,16 +539,12 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             return (int(np.clip(HIDDEN_UNITS_PER_COLUMN * width, *HIDDEN_UNITS_RANGE)),)
         return self.hidden_layer_sizes
 
-    def _train(self, ae, encoded, early_stopping, max_iter, batch_size):
+    def _train(self, ae, encoded, early_stopping, max_iter):
         """``(ae fitted, epochs run)``; without early stopping, the weights are the
         average of those after each of the last ``average_last`` epochs."""
         n_averaged = 0 if early_stopping else min(self.average_last, max_iter - 1)
-        n_rows = len(encoded)
-        if early_stopping:  # the loop trains on the rows it does not hold out
-            n_rows -= math.ceil(ae.validation_fraction * n_rows)
-        ae._schedule = _EpochSchedule(
-            Data(encoded, mask=~np.isnan(encoded)), math.ceil(n_rows / batch_size),
-            max_iter, n_averaged, SCALE_REFIT_EPOCHS)
+        ae._schedule = _EpochSchedule(Data(encoded, mask=~np.isnan(encoded)), max_iter,
+                                      n_averaged, SCALE_REFIT_EPOCHS)
         try:
             ae.fit(encoded)
         finally:

@@ -30,6 +30,10 @@ class Quadratic:
         self.interrupt_at = interrupt_at
         self.epochs_scored = 0
         self.thetas_scored = []
+        self.epochs_started = 0
+
+    def start_epoch(self):
+        self.epochs_started += 1
 
     def loss_and_grad(self, batch):
         residual = self.theta - batch.X
@@ -272,3 +276,14 @@ def test_input_transform_applies_in_training_and_inference():
                                Gaussian().log_likelihood(X, expected_raw))
     assert doubled.loss_and_grad(Data(X)) == pytest.approx(
         0.5 * np.mean(((expected_raw - X) ** 2).sum(axis=1)))
+
+
+def test_start_epoch_is_called_once_before_each_epoch():
+    objective = Quadratic()
+    config = _config(max_iter=4, n_iter_no_change=np.inf, batch_size=10)
+    with pytest.warns(ConvergenceWarning):
+        state = fit_stochastic(objective, _data(), config,
+                               TrainingState.start(config, np.random.RandomState(0)))
+    assert objective.epochs_started == state.n_iter == 4
+    fit_stochastic(objective, _data(), config, state, incremental=True)
+    assert objective.epochs_started == 5
