@@ -5,16 +5,18 @@ Network 64-128-16-128-64 (relu hidden layers, ``CODE_ACTIVATION`` code), Bernoul
 noise (cross-entropy on [0, 1]), Adam with ``learning_rate_init`` 2e-3, batches of 64,
 ``alpha`` 1e-4, a fixed ``EPOCHS`` epochs (``n_iter_no_change=inf``: with a corruption
 drawn afresh every batch the training loss is noisy, and the default stopping rule ended
-the denoising fits anywhere between epoch 150 and 200).
+two of the three 30%-masking fits of seeds 0, 1, 2 early, after 158 and 184 epochs).
 
 The code activation was chosen once, by 5-fold cross-validation on the training digits
 alone (``StratifiedKFold(5, shuffle=True, random_state=0)``; each fold's autoencoder
 fitted on the other four, seeds 0, 1, 2; the kNN protocol below with the fold in place
 of the held-out digits, masked by ``RandomState(1000 + 10 s + fold)``): of
 ``"identity"``, ``"tanh"`` and ``"logistic"``, the one with the highest mean 5-NN
-accuracy, ``"tanh"`` (0.910; identity 0.886, logistic 0.897). A single split of 360
-validation digits could not separate them (0.872, 0.876, 0.881). The plain AutoEncoder
-has the same network.
+accuracy, ``"tanh"`` (0.910; identity 0.886, logistic 0.897). The held-out figures of
+all three had been seen in exploratory runs before this rule was fixed; a first rule, one
+split of 360 validation digits, was too noisy to separate them. The plain AutoEncoder
+has the same network. ``python benchmarks/select_issue10_settings.py`` repeats the
+choice.
 
 Protocol, per seed ``s`` (0, 1, 2) and corruption:
 
