@@ -57,12 +57,15 @@ def digits_split():
 
 
 def seeds_and_epochs(epochs):
-    """The seeds and epochs of a quality benchmark: seeds 0, 1, 2 and ``epochs``, or with
-    ``--quick`` (a smoke run) seed 0 and 30 epochs."""
+    """The seeds and epochs of a quality benchmark: seeds 0, 1, 2 (or those given with
+    ``--seeds``) and ``epochs``, or with ``--quick`` (a smoke run) seed 0 and 30 epochs."""
     import argparse
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="seed 0 and 30 epochs only")
-    return ([0], 30) if parser.parse_args().quick else ([0, 1, 2], epochs)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                        help="seeds to run (default: 0 1 2)")
+    args = parser.parse_args()
+    return ([0], 30) if args.quick else (args.seeds, epochs)
 
 
 def mnist_like(n_samples, seed=0, n_basis=40, side=28):

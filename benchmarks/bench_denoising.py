@@ -1,9 +1,22 @@
 """Denoising autoencoders on the digits: restoring corrupted held-out digits.
 
 Data: ``load_digits().data / 16``, ``train_test_split(test_size=360, random_state=0)``.
-Network 64-128-16-128-64 (relu, linear code), Bernoulli noise (cross-entropy on
-[0, 1]), Adam with ``learning_rate_init`` 2e-3, batches of 64, ``alpha`` 1e-4, a fixed
-``EPOCHS`` epochs (``tol=0``).
+Network 64-128-16-128-64 (relu hidden layers, ``CODE_ACTIVATION`` code), Bernoulli
+noise (cross-entropy on [0, 1]), Adam with ``learning_rate_init`` 2e-3, batches of 64,
+``alpha`` 1e-4, a fixed ``EPOCHS`` epochs (``n_iter_no_change=inf``: with a corruption
+drawn afresh every batch the training loss is noisy, and the default stopping rule ended
+two of the three 30%-masking fits of seeds 0, 1, 2 early, after 158 and 184 epochs).
+
+The code activation was chosen once, by 5-fold cross-validation on the training digits
+alone (``StratifiedKFold(5, shuffle=True, random_state=0)``; each fold's autoencoder
+fitted on the other four, seeds 0, 1, 2; the kNN protocol below with the fold in place
+of the held-out digits, masked by ``RandomState(1000 + 10 s + fold)``): of
+``"identity"``, ``"tanh"`` and ``"logistic"``, the one with the highest mean 5-NN
+accuracy, ``"tanh"`` (0.910; identity 0.886, logistic 0.897). The held-out figures of
+all three had been seen in exploratory runs before this rule was fixed; a first rule, one
+split of 360 validation digits, was too noisy to separate them. The plain AutoEncoder
+has the same network. ``python benchmarks/select_issue10_settings.py`` repeats the
+choice.
 
 Protocol, per seed ``s`` (0, 1, 2) and corruption:
 
@@ -27,7 +40,8 @@ held-out digits; PCA with 16 components (the AutoEncoder's code size) is the bas
 Targets (issue 10): restoration MSE at most 0.025 (masking), 0.0145 (Gaussian),
 0.027 (salt-and-pepper); 5-NN accuracy on masked digits at least 0.90.
 
-Run ``python benchmarks/bench_denoising.py`` (``--quick``: one seed, 30 epochs).
+Run ``python benchmarks/bench_denoising.py`` (``--quick``: one seed, 30 epochs;
+``--seeds 0 1 2 3 4``: other seeds).
 """
 
 import time
@@ -45,6 +59,7 @@ from skae._corruption import Corruption
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 EPOCHS = 200
+CODE_ACTIVATION = "tanh"
 CORRUPTIONS = [("mask", 0.3), ("gaussian", 0.2), ("salt_and_pepper", 0.2)]
 TARGETS = {"mask": 0.025, "gaussian": 0.0145, "salt_and_pepper": 0.027}
 KNN_TARGET = 0.90
@@ -53,8 +68,9 @@ KNN_TARGET = 0.90
 def autoencoder(corruption, level, seed, epochs):
     return AutoEncoder(
         n_components=16, hidden_layer_sizes=(128,), noise="bernoulli",
-        corruption=corruption, corruption_level=level, learning_rate_init=2e-3,
-        batch_size=64, alpha=1e-4, max_iter=epochs, tol=0.0, random_state=seed)
+        code_activation=CODE_ACTIVATION, corruption=corruption, corruption_level=level,
+        learning_rate_init=2e-3, batch_size=64, alpha=1e-4, max_iter=epochs, tol=0.0,
+        n_iter_no_change=np.inf, random_state=seed)
 
 
 def restoration_error(model, corrupted, clean):
@@ -101,7 +117,8 @@ def main():
                 knn["plain AE"].append(knn_accuracy(plain, X_train, y_train, corrupted, y_test))
                 knn["denoising AE"].append(
                     knn_accuracy(denoising, X_train, y_train, corrupted, y_test))
-    print(f"digits / 16, 64-128-16-128-64 relu, Bernoulli, {epochs} epochs, seeds {seeds} "
+    print(f"digits / 16, 64-128-16-128-64 relu, {CODE_ACTIVATION} code, Bernoulli, "
+          f"{epochs} epochs, seeds {seeds} "
           f"({time.perf_counter() - start:.0f} s)\n")
     print("restoration MSE per pixel against the clean held-out digits, mean ± sd over seeds")
     print("| corruption | PCA (best k) | plain AE | denoising AE | target | met |")
@@ -109,15 +126,18 @@ def main():
     for kind, level in CORRUPTIONS:
         cells = [f"{np.mean(v):.4f} ± {np.std(v):.4f}" for v in rows[kind].values()]
         mean = np.mean(rows[kind]["denoising AE"])
+        worst = max(rows[kind]["denoising AE"])
         print(f"| {kind} {level:g} | {cells[0]} (k={best_k[kind]}) | {cells[1]} | {cells[2]} "
-              f"| ≤ {TARGETS[kind]} | {'yes' if mean <= TARGETS[kind] else 'NO'} |")
+              f"| ≤ {TARGETS[kind]} | {'yes' if mean <= TARGETS[kind] else 'NO'} "
+              f"(every seed: {'yes' if worst <= TARGETS[kind] else 'NO'}, worst {worst:.4f}) |")
     print("\n5-NN accuracy on codes of 30%-masked held-out digits (fitted on clean training "
           "codes)")
     for name, values in knn.items():
         print(f"  {name:13s} {np.mean(values):.3f} ± {np.std(values):.3f}  "
               f"{' '.join(f'{v:.3f}' for v in values)}")
-    mean = np.mean(knn["denoising AE"])
-    print(f"  target ≥ {KNN_TARGET}: {'met' if mean >= KNN_TARGET else 'NOT met'}")
+    mean, worst = np.mean(knn["denoising AE"]), min(knn["denoising AE"])
+    print(f"  target ≥ {KNN_TARGET}: {'met' if mean >= KNN_TARGET else 'NOT met'} on the mean, "
+          f"{'met' if worst >= KNN_TARGET else 'NOT met'} on every seed (worst {worst:.3f})")
 
 
 if __name__ == "__main__":
