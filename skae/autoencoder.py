@@ -119,6 +119,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         entries to the smallest or the largest value of the training data (each
         with probability 1/2; 0 or 1 for data in [0, 1]). :meth:`transform`,
         :meth:`score_samples` and the validation score see the inputs as given.
+        The fresh corruption makes the training loss noisy from epoch to epoch, so
+        the plateau rule (``tol``, ``n_iter_no_change``) can stop training long
+        before ``max_iter`` even with ``tol=0``; pass ``n_iter_no_change=np.inf``
+        to run every epoch, or stop early on the held-out likelihood.
     corruption_level : float, default=0.25
         Fraction of entries corrupted (``"mask"``, ``"salt_and_pepper"``; in [0, 1))
         or standard deviation of the noise (``"gaussian"``). Ignored without
