@@ -29,7 +29,8 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
 
     With the default ``noise="gaussian"`` (fixed scale) this is the squared error of
     :class:`sklearn.neural_network.MLPRegressor` on standardised targets (exactly
-    MLPRegressor's with ``target_scaling=False``); the scale is then set to its
+    MLPRegressor's with ``target_scaling=False``; the fit ends on an average of the
+    weights unless ``weight_averaging=0``); the scale is then set to its
     maximum-likelihood value on the training residuals, one per output, so that
     :meth:`predict_dist` and :meth:`log_likelihood` are honest. With
     ``Gaussian(scale="learned")`` the network also outputs a per-sample scale
