@@ -97,6 +97,9 @@ class Objective:
         self.corruption = corruption
         self.random_state = random_state
         self.penalties = tuple(penalties)
+        # the noise model training steps with, when not ``noise`` itself (the imputer's
+        # refitted training scales); every score uses ``noise``
+        self.training_noise = None
         self.theta, self.grad = network.theta, network.grad
         # the penalty's gradient is formed here, not in a fresh temporary every batch
         self._penalty_grad = np.empty(network.n_weights if alpha else 0, network.dtype)
@@ -105,8 +108,8 @@ class Objective:
     def start_epoch(self):
         """Called by the training loop before each epoch's first batch; nothing here.
 
-        A subclass may change what training uses between epochs (the imputer refits
-        its training scales here).
+        A subclass may change what training uses between epochs (the imputer sets
+        ``training_noise`` to refitted scales here).
         """
 
     def loss_and_grad(self, batch):
@@ -114,7 +117,8 @@ class Objective:
         net = self.network
         X = batch.X
         activations = net.forward(self.network_input(X, training=True), reuse_buffers=True)
-        nll, delta = self.noise.nll_and_grad(
+        noise = self.noise if self.training_noise is None else self.training_noise
+        nll, delta = noise.nll_and_grad(
             X if batch.Y is None else batch.Y, activations[-1],
             out=net.output_delta(X.shape[0]), mask=batch.mask, include_constants=False,
         )

@@ -15,6 +15,7 @@ An estimator builds the config from its hyperparameters, keeps the state between
 calls (``warm_start``, ``partial_fit``) and copies its fitted attributes out of it.
 """
 
+import contextlib
 import dataclasses
 import warnings
 from typing import Optional
@@ -346,21 +347,19 @@ class _WeightAverage:
             self.theta += (1 - self.decay) * theta
 
 
-class _averaged:
+@contextlib.contextmanager
+def _averaged(theta, average):
     """Within the block, ``theta`` holds the average (if any); the weights being
     trained are put back on exit."""
-
-    def __init__(self, theta, average):
-        self.theta, self.average, self.trained = theta, average, None
-
-    def __enter__(self):
-        if self.average is not None:
-            self.trained = self.theta.copy()
-            self.theta[...] = self.average.theta
-
-    def __exit__(self, *exc):
-        if self.trained is not None:
-            self.theta[...] = self.trained
+    if average is None:
+        yield
+        return
+    trained = theta.copy()
+    theta[...] = average.theta
+    try:
+        yield
+    finally:
+        theta[...] = trained
 
 
 class _Batches:

@@ -80,17 +80,10 @@ class _HiddenEntriesObjective(Objective):
 
     def start_epoch(self):
         if self.schedule is not None:
-            self._training_noise = self.schedule.start_epoch(self)
+            self.training_noise = self.schedule.start_epoch(self)
 
     def loss_and_grad(self, batch):
-        hidden = self._hidden(batch, self.random_state, False)
-        if self.schedule is None:
-            return super().loss_and_grad(hidden)
-        likelihood, self.noise = self.noise, self._training_noise
-        try:
-            return super().loss_and_grad(hidden)
-        finally:
-            self.noise = likelihood
+        return super().loss_and_grad(self._hidden(batch, self.random_state, False))
 
     def fixed_statistics(self, data):
         hidden = self._hidden(data.take(slice(None)), np.random.RandomState(0), True)
