@@ -24,8 +24,9 @@ value on the training residuals) and scikit-learn's ``MLPRegressor`` with its de
 on standardised y (``TransformedTargetRegressor``), sigma likewise constant.
 
 ``--candidates`` also measures the alternatives that issue #13 asks to compare, for a
-learned scale (no weight averaging, MLPRegressor's step 1e-3, both as before they became
-the defaults, two hidden layers; no early stopping; early stopping, the default; a stronger weight
+learned scale (one stage, ``location_first=False``; the patience 10 and 200 epochs of a
+fit that does not stop early; both, the defaults before the two-stage fit; no weight
+averaging, MLPRegressor's step 1e-3, as before they became the defaults, two hidden layers; no early stopping; early stopping, the default; a stronger weight
 penalty; a constant factor on the learned scale refitted on held-out residuals, with
 and without early stopping; smaller batches and a larger step; a longer patience
 ``n_iter_no_change``, a larger ``validation_fraction``, more epochs; the gallery
@@ -34,12 +35,13 @@ fixed scale (early stopping; the larger step without it; its ML value on held-ou
 residuals). The held-out refits are emulated here: the network trains on 90% of the
 training rows and the factor, or sigma, is fitted on the other 10%.
 
-``--hindsight`` asks how much the choice of the stopping epoch costs the learned scale:
-its default fit, emulated epoch by epoch, scored on the held-out rows at the epoch early
-stopping picks and at the best of 300 epochs in hindsight.
+``--hindsight`` asks how much the choice of the stopping epoch costs the learned scale's
+one-stage fit (``location_first=False``, patience 10): emulated epoch by epoch, scored
+on the held-out rows at the epoch early stopping picks and at the best of 300 epochs in
+hindsight.
 
-Run ``python benchmarks/bench_regressor_defaults.py [--candidates] [--sets a,b] [--only text]``
-or ``... --hindsight [--sets a,b]``.
+Run ``python benchmarks/bench_regressor_defaults.py [--candidates] [--sets a,b] [--only text]
+[--seeds 0 1 2]`` or ``... --hindsight [--sets a,b]``.
 """
 
 import argparse
@@ -195,13 +197,20 @@ MODELS = {
         TransformedTargetRegressor(MLPRegressor(random_state=0),
                                    transformer=StandardScaler())),
 }
+# the defaults of the one-stage fit, before location_first and the "auto" patience
+ONE_STAGE = dict(location_first=False, n_iter_no_change=10, max_iter=200)
 CANDIDATES = {
+    "learned, location_first=False": lambda: Skae(**LEARNED, location_first=False),
+    "learned, n_iter_no_change=10, max_iter=200": lambda: Skae(
+        **LEARNED, n_iter_no_change=10, max_iter=200),
+    "learned, one stage, n_iter_no_change=10, max_iter=200 (the defaults before)":
+        lambda: Skae(**LEARNED, **ONE_STAGE),
     "learned, weight_averaging=0": lambda: Skae(**LEARNED, weight_averaging=0),
     "learned, learning_rate_init=1e-2": lambda: Skae(**LEARNED, learning_rate_init=1e-2),
     "learned, learning_rate_init=3e-2": lambda: Skae(**LEARNED, learning_rate_init=3e-2),
     "learned, learning_rate_init=1e-3": lambda: Skae(**LEARNED, learning_rate_init=1e-3),
-    "learned, weight_averaging=0, learning_rate_init=1e-3 (the defaults before)":
-        lambda: Skae(**LEARNED, weight_averaging=0, learning_rate_init=1e-3),
+    "learned, one stage, weight_averaging=0, learning_rate_init=1e-3 (the first defaults)":
+        lambda: Skae(**LEARNED, **ONE_STAGE, weight_averaging=0, learning_rate_init=1e-3),
     "learned, (64, 64)": lambda: Skae(**LEARNED, hidden_layer_sizes=(64, 64)),
     "learned, early_stopping=False": lambda: Skae(**LEARNED, early_stopping=False),
     "learned, early_stopping=True": lambda: Skae(**LEARNED, early_stopping=True),
@@ -266,14 +275,15 @@ def run(make_model, data_set):
 
 
 def stopping_in_hindsight(data_set, epochs=300):
-    """How much does the choice of the stopping epoch cost? The learned-scale default,
-    emulated epoch by epoch with ``partial_fit`` on the same 90% of the training rows
-    (the average of the weights kept by hand, as ``fit`` does): held-out NLL at the
-    epoch early stopping picks on the other 10% (patience ``n_iter_no_change``),
-    against the best of ``epochs`` epochs chosen on the held-out points themselves."""
+    """How much does the choice of the stopping epoch cost? The learned scale's
+    one-stage fit (``location_first=False``, patience 10: the defaults before the
+    two-stage fit), emulated epoch by epoch with ``partial_fit`` on the same 90% of
+    the training rows (the average of the weights kept by hand, as ``fit`` does):
+    held-out NLL at the epoch early stopping picks on the other 10%, against the best
+    of ``epochs`` epochs chosen on the held-out points themselves."""
     print(f"\n{data_set}: NLL at the stopping epoch, emulated (seeds {SEEDS})")
-    defaults = MLPLikelihoodRegressor()
-    decay, patience = defaults.weight_averaging, defaults.n_iter_no_change
+    decay = MLPLikelihoodRegressor().weight_averaging
+    patience = ONE_STAGE["n_iter_no_change"]
     rows = []
     for seed in SEEDS:
         by_validation, in_hindsight, true_ll = [], [], []
@@ -324,6 +334,7 @@ def _stopping_epoch(scores, patience, tol):
 
 
 def main():
+    global SEEDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", action="store_true",
                         help="also measure the alternatives for a learned scale")
@@ -331,10 +342,14 @@ def main():
                         help="comma-separated data sets (default: all)")
     parser.add_argument("--only", default="",
                         help="measure only the rows whose name contains this text")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS),
+                        help="random states of the estimator (and draws of the "
+                             "simulated sets); default 0 1 2")
     parser.add_argument("--hindsight", action="store_true",
                         help="only compare the stopping epoch early stopping picks with "
                              "the best one in hindsight (learned scale, emulated)")
     args = parser.parse_args()
+    SEEDS = tuple(args.seeds)
     if args.hindsight:
         for data_set in args.sets.split(","):
             stopping_in_hindsight(data_set)

@@ -113,6 +113,14 @@ class BaseLikelihoodNetwork(BaseEstimator):
         """The first step size of this fit: ``learning_rate_init`` resolved."""
         return self.learning_rate_init
 
+    def _max_iter(self, early_stopping):
+        """The epochs of this fit at most: ``max_iter`` resolved."""
+        return self.max_iter
+
+    def _n_iter_no_change(self, early_stopping):
+        """The patience of this fit: ``n_iter_no_change`` resolved."""
+        return self.n_iter_no_change
+
     def _weight_averaging(self):
         """Decay of the moving average of the weights that ``fit`` ends on; 0: none."""
         return 0.0
@@ -123,8 +131,9 @@ class BaseLikelihoodNetwork(BaseEstimator):
 
     def _training_config(self, early_stopping):
         return TrainingConfig(
-            solver=self.solver, max_iter=self.max_iter, batch_size=self.batch_size,
-            shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            solver=self.solver, max_iter=self._max_iter(early_stopping),
+            batch_size=self.batch_size, shuffle=self.shuffle, tol=self.tol,
+            n_iter_no_change=self._n_iter_no_change(early_stopping),
             early_stopping=early_stopping, validation_fraction=self.validation_fraction,
             verbose=self.verbose, max_fun=self.max_fun,
             weight_averaging=self._weight_averaging(),
@@ -146,6 +155,15 @@ class BaseLikelihoodNetwork(BaseEstimator):
         return Objective(network, noise, self.alpha, pooled_scale=self._pooled_scale,
                          input_transform=self._input_transform(),
                          **self._training_terms(network))
+
+    def _make_training_objective(self, network, noise, config, fresh):
+        """The objective that trains: ``_make_objective``'s unless a subclass stages
+        training (``fresh``: a fit from scratch, not a warm start or ``partial_fit``)."""
+        return self._make_objective(network, noise)
+
+    def _constant_outputs(self, noise, n_targets, config):
+        """The raw outputs a fresh network starts constant (zero weights); None."""
+        return None
 
     def _training_terms(self, network):
         """``Objective`` keyword arguments that act in training only (``corruption``,
@@ -188,9 +206,13 @@ class BaseLikelihoodNetwork(BaseEstimator):
             head = _head(targets if mask is None else _filled(noise, targets, mask))
             self._network.initialize(random_state,
                                      noise.initial_raw(head, _head(sample_weight)))
+            constant = self._constant_outputs(noise, targets.shape[1], config)
+            if constant is not None:  # zero weights: the output is its bias
+                self._network.weights[-1][:, constant] = 0
             self._training_state = TrainingState.start(config, random_state)
 
-        objective = self._make_objective(self._network, noise)
+        objective = self._make_training_objective(self._network, noise, config,
+                                                  fresh=not (warm or incremental))
         data = Data(X, Y, sample_weight, mask)
         # the rows of a training batch set the thread count of every later pass too
         self._batch_rows = (X.shape[0] if self.solver == "lbfgs"

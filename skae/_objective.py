@@ -112,6 +112,15 @@ class Objective:
         ``training_noise`` to refitted scales here).
         """
 
+    def next_stage(self, plateau):
+        """Called by the training loop after each epoch: whether training moves on to a
+        next stage now. ``plateau``: the monitored score has stopped improving (without
+        a next stage, training stops). The loop starts the next stage from the best
+        epoch so far, with a fresh optimizer and the patience counted afresh. Training
+        has one stage here.
+        """
+        return False
+
     def loss_and_grad(self, batch):
         """Return the batch loss :math:`L_B`; its gradient is left in ``self.grad``."""
         net = self.network

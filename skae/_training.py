@@ -4,6 +4,7 @@ The loop knows nothing of estimators. It takes
 
 - an objective (see :class:`skae._objective.Objective`): ``theta`` and ``grad``, the
   flat parameter and gradient vectors; ``start_epoch()``, called before each epoch;
+  ``next_stage(plateau)``, after each, True when training goes on in a next stage;
   ``loss_and_grad(batch)``, the batch loss with its gradient left in ``grad``;
   ``validation_score(validation, training)``;
 - the data, a :class:`Data`;
@@ -301,7 +302,10 @@ def _run_epochs(objective, data, config, state, incremental):
             _record_loss(state, objective.theta, config.tol)
 
         state.optimizer.iteration_ends(state.t)
-        if state.no_improvement_count > config.n_iter_no_change:
+        plateau = state.no_improvement_count > config.n_iter_no_change
+        if objective.next_stage(plateau):
+            _start_next_stage(objective, config, state, average)
+        elif plateau:
             what = "Validation score" if validation is not None else "Training loss"
             message = (f"{what} did not improve more than tol={config.tol:f} for "
                        f"{config.n_iter_no_change} consecutive epochs.")
@@ -320,6 +324,19 @@ def _run_epochs(objective, data, config, state, incremental):
     if average is not None and average.theta is not None:
         # the fit ends on the average (early stopping then restores the best average)
         objective.theta[...] = average.theta
+
+
+def _start_next_stage(objective, config, state, average):
+    """The next stage of training starts from the best epoch of this one, with the
+    patience counted afresh and a fresh optimizer: Adam's moment estimates, still
+    empty for the parameters the last stage held fixed, would make their first steps
+    far larger than the others'."""
+    if state.best_theta is not None:
+        objective.theta[...] = state.best_theta
+        if average is not None:
+            average.theta = state.best_theta.copy()
+    state.optimizer = make_optimizer(config, objective.theta.size, objective.theta.dtype)
+    state.no_improvement_count = 0
 
 
 class _WeightAverage:

@@ -1,7 +1,7 @@
 """MLPLikelihoodRegressor: a neural regressor that returns whole predictive distributions."""
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
@@ -13,8 +13,9 @@ from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
 from ._dask import lazy_on_dask
+from ._objective import Objective
 from ._training import Data
-from .noise import Categorical, ColumnNoise
+from .noise import Categorical, ColumnNoise, LocationScale
 
 
 class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
@@ -68,11 +69,23 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
         ``"gaussian"``, ``"laplace"``, ``"student_t"``, ``"lognormal"``, ``"poisson"``,
         ``"bernoulli"`` (targets in [0, 1]) or an instance from :mod:`skae.noise`,
         e.g. ``Gaussian(scale="learned")``.
-    solver, alpha, batch_size, learning_rate, power_t, max_iter, shuffle, \
-random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
-validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+    solver, alpha, batch_size, learning_rate, power_t, shuffle, random_state, tol, \
+verbose, warm_start, momentum, nesterovs_momentum, validation_fraction, beta_1, \
+beta_2, epsilon, max_fun
         Optimisation parameters, with the names, defaults and meaning of
         :class:`sklearn.neural_network.MLPRegressor` (see :class:`skae.AutoEncoder`).
+    max_iter : int or "auto", default="auto"
+        The most epochs a fit runs (L-BFGS iterations with "lbfgs"). ``"auto"`` is
+        500 when the fit stops early (see ``early_stopping``), 200 (MLPRegressor's
+        default) otherwise.
+    n_iter_no_change : int, np.inf or "auto", default="auto"
+        Epochs without an improvement of more than ``tol`` (of the validation
+        log-likelihood with early stopping, else of the training loss) after which
+        training stops, or moves on to its next stage (see ``location_first``).
+        ``"auto"`` is 50 when the fit stops early, 10 (MLPRegressor's default)
+        otherwise: early stopping returns to the best epoch, so a long patience
+        costs time only, while a short one stopped learned scales on the noise of
+        the validation score of a hundred rows, long before their best.
     learning_rate_init : float or "auto", default="auto"
         The initial step size, as in MLPRegressor. ``"auto"`` is 0.02 when the fit
         stops early (see ``early_stopping``) with the "adam" solver, 0.001 otherwise
@@ -114,6 +127,17 @@ validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
         monitors), cancelling much of the noise of the minibatch steps. 0 keeps the
         last weights, as MLPRegressor does; :meth:`partial_fit` always steps and
         keeps the raw weights.
+    location_first : bool, default=True
+        Whether a fit that learns the scale of a location-scale noise model (e.g.
+        ``Gaussian(scale="learned")``) and stops early fits the location first:
+        the scale is one constant per target (its weights held at zero, its bias
+        learned) until the validation log-likelihood stops improving; training
+        then goes on from the best epoch with the full likelihood, the scale free
+        to vary with X. Learned together from the start, the scale grows where the
+        location still fits badly, which shrinks the location's gradient there (by
+        ``1 / scale^2`` for a Gaussian): the location then lags most where the
+        noise is largest. Fits from scratch only; ``warm_start`` and
+        :meth:`partial_fit` continue in one stage.
 
     Attributes
     ----------
@@ -151,12 +175,13 @@ n_iter_, t_, n_layers_
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, noise="gaussian",
                  solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init="auto", power_t=0.5, max_iter=200, shuffle=True,
+                 learning_rate_init="auto", power_t=0.5, max_iter="auto", shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping="auto",
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, n_threads=None,
-                 partial_fit_noise=True, target_scaling=True, weight_averaging=0.9):
+                 n_iter_no_change="auto", max_fun=15000, n_threads=None,
+                 partial_fit_noise=True, target_scaling=True, weight_averaging=0.9,
+                 location_first=True):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, noise=noise,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -170,6 +195,7 @@ n_iter_, t_, n_layers_
         )
         self.target_scaling = target_scaling
         self.weight_averaging = weight_averaging
+        self.location_first = location_first
 
     _parameter_constraints = {
         **BaseLikelihoodNetwork._parameter_constraints,
@@ -178,16 +204,33 @@ n_iter_, t_, n_layers_
         "weight_averaging": [Interval(Real, 0, 1, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither"),
                                StrOptions({"auto"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_iter_no_change": [*BaseLikelihoodNetwork._parameter_constraints["n_iter_no_change"],
+                             StrOptions({"auto"})],
+        "location_first": ["boolean"],
     }
 
     def _learning_rate_init(self, early_stopping):
-        if not (isinstance(self.learning_rate_init, str)
-                and self.learning_rate_init == "auto"):
+        if not _is_auto(self.learning_rate_init):
             return self.learning_rate_init
         # early stopping on the averaged weights keeps a twentyfold larger Adam step
         # from overfitting (benchmarks/bench_regressor_defaults.py); without it, 200
         # epochs at that step overfit a fixed scale badly
         return 0.02 if early_stopping and self.solver == "adam" else 0.001
+
+    # With early stopping, a fit can afford a long patience (it returns to the best
+    # epoch) and needs it: 10 epochs of a few minibatches each stopped learned scales
+    # on the noise of the validation score, long before their best
+    # (benchmarks/bench_regressor_defaults.py).
+    def _max_iter(self, early_stopping):
+        if _is_auto(self.max_iter):
+            return 500 if early_stopping and self.solver != "lbfgs" else 200
+        return self.max_iter
+
+    def _n_iter_no_change(self, early_stopping):
+        if _is_auto(self.n_iter_no_change):
+            return 50 if early_stopping and self.solver != "lbfgs" else 10
+        return self.n_iter_no_change
 
     def _weight_averaging(self):
         return self.weight_averaging
@@ -201,6 +244,24 @@ n_iter_, t_, n_layers_
         held_out = math.ceil(n_samples * self.validation_fraction)
         stochastic = self.solver != "lbfgs"  # lbfgs never holds rows out
         return learns_scale and stochastic and not incremental and held_out >= 2
+
+    def _stages_location_first(self, noise, config):
+        """Whether a fresh fit trains the location first (see ``location_first``)."""
+        return (self.location_first and config.early_stopping and config.solver != "lbfgs"
+                and isinstance(noise, LocationScale) and noise._learned)
+
+    def _constant_outputs(self, noise, n_targets, config):
+        # the scale starts constant: in the first stage its fit is a single number
+        if self._stages_location_first(noise, config):
+            return np.arange(n_targets, noise.n_raw(n_targets))
+        return None
+
+    def _make_training_objective(self, network, noise, config, fresh):
+        if not (fresh and self._stages_location_first(noise, config)):
+            return super()._make_training_objective(network, noise, config, fresh)
+        return _LocationFirstObjective(
+            network, noise, self.alpha, input_transform=self._input_transform(),
+            **self._training_terms(network), location_epochs=max(1, config.max_iter // 2))
 
     def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
         """The noise model in the targets' units, the network's being standardised
@@ -587,6 +648,49 @@ n_iter_, t_, n_layers_
         tags.target_tags.multi_output = True
         tags.target_tags.positive_only = self._noise_support() != "real"
         return tags
+
+
+def _is_auto(value):
+    return isinstance(value, str) and value == "auto"
+
+
+class _LocationFirstObjective(Objective):
+    """Early-stopped training in two stages: the location with one constant scale,
+    then location and scale together.
+
+    The scale outputs start constant (zero weights, their biases at the targets'
+    marginal scale), and in the first stage their weights get no gradient: the scale
+    is one number per target, fitted with the location by maximum likelihood (least
+    squares for a Gaussian, then), and the network is exactly that model, so the
+    validation score is its exact held-out likelihood. When the score stops
+    improving (or after ``location_epochs`` epochs), the scale's weights are set
+    free, from the same network: the scores of the two stages compare like with like.
+
+    Why: learned together from the start, the scale grows where the location still
+    fits badly, and a large scale shrinks the location's gradient there (by
+    ``1 / scale^2`` for a Gaussian), so that the location lags most where the noise
+    is largest (Nix and Weigend, 1994, fitted the mean first for this reason).
+    """
+
+    def __init__(self, network, noise, alpha, *, location_epochs, **kwargs):
+        super().__init__(network, noise, alpha, **kwargs)
+        n_location = network.layer_sizes[-1] // len(noise.param_names)
+        self._scale_weight_grad = network._grad_weights[-1][:, n_location:]
+        self.location_epochs, self.epoch = location_epochs, 0
+        self.in_first_stage = True
+
+    def loss_and_grad(self, batch):
+        loss = super().loss_and_grad(batch)
+        if self.in_first_stage:
+            self._scale_weight_grad[...] = 0
+        return loss
+
+    def next_stage(self, plateau):
+        self.epoch += 1
+        if not (self.in_first_stage and (plateau or self.epoch == self.location_epochs)):
+            return False
+        self.in_first_stage = False
+        return True
 
 
 def log_likelihood_scorer(estimator, X, y):

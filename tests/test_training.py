@@ -35,6 +35,9 @@ class Quadratic:
     def start_epoch(self):
         self.epochs_started += 1
 
+    def next_stage(self, plateau):
+        return False
+
     def loss_and_grad(self, batch):
         residual = self.theta - batch.X
         self.grad[...] = residual.mean(axis=0)
@@ -92,6 +95,52 @@ def test_early_stopping_restores_the_best_parameters():
     assert state.best_validation_score == 3.0
     np.testing.assert_array_equal(objective.theta, objective.thetas_scored[2])
     assert not np.array_equal(objective.thetas_scored[2], objective.thetas_scored[-1])
+
+
+class TwoStages(Quadratic):
+    """Goes on to a second stage at the first plateau of its validation score."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.stage_started_after = None  # epochs scored when the second stage began
+
+    def next_stage(self, plateau):
+        if plateau and self.stage_started_after is None:
+            self.stage_started_after = self.epochs_scored
+            return True
+        return False
+
+
+def test_a_next_stage_starts_from_the_best_epoch_with_a_fresh_optimizer():
+    # the first stage peaks at its second epoch and plateaus two epochs later; the
+    # second stage starts from that epoch with a new optimizer, counts its patience
+    # afresh, and stops on its own plateau, handing back its own best epoch
+    objective = TwoStages(scores=[1.0, 2.0, 1.5, 1.4, 2.5, 2.4, 2.3, 2.2])
+    config = _config(max_iter=50, early_stopping=True, n_iter_no_change=1, tol=0.0)
+    state = TrainingState.start(config, np.random.RandomState(0))
+    started, optimizers = [], []
+
+    class Spy(TwoStages):
+        def start_epoch(self):
+            super().start_epoch()
+            started.append(self.theta.copy())
+            optimizers.append(state.optimizer)
+
+    objective.__class__ = Spy
+    state = fit_stochastic(objective, _data(), config, state)
+    assert objective.stage_started_after == 4
+    assert state.validation_scores == [1.0, 2.0, 1.5, 1.4, 2.5, 2.4, 2.3]
+    np.testing.assert_array_equal(started[4], objective.thetas_scored[1])
+    assert optimizers[4] is not optimizers[3] and optimizers[3] is optimizers[0]
+    np.testing.assert_array_equal(objective.theta, objective.thetas_scored[4])
+
+
+def test_one_stage_objective_stops_at_its_plateau():
+    objective = Quadratic(scores=[1.0, 2.0, 1.5, 1.4, 2.5])
+    config = _config(max_iter=50, early_stopping=True, n_iter_no_change=1, tol=0.0)
+    state = fit_stochastic(objective, _data(), config,
+                           TrainingState.start(config, np.random.RandomState(0)))
+    assert state.validation_scores == [1.0, 2.0, 1.5, 1.4]
 
 
 def _moving_average(thetas, decay):
