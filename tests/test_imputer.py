@@ -238,6 +238,7 @@ def test_training_takes_the_likelihood_at_the_refitted_ml_scales():
 
     def loss_at(noise, seed):
         plain = ae._make_objective(ae._network, noise)
+        plain.start_epoch()  # no schedule: ``noise``, its discrete terms weighted
         plain.random_state = np.random.RandomState(seed)
         return plain.loss_and_grad(batch)
 
@@ -266,3 +267,60 @@ def test_auto_max_iter_makes_about_700_steps_within_50_to_150_epochs(n_rows, epo
     assert auto == epochs
     assert auto in (50, 150) or abs(auto * -(-n_rows // batch) - 700) <= 64
     assert AutoEncoderImputer(max_iter=7)._max_iter(n_rows, batch) == 7
+
+
+def test_discrete_entries_are_scored_only_where_hidden():
+    from skae._training import Data
+
+    rng = np.random.default_rng(11)
+    X = _holes(_frame(rng), rng)
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    ae = imputer.autoencoder_
+    objective = ae._make_objective(ae._network, ae.noise_)
+    encoded = imputer._encode(*imputer._table(X, reset=False)[:2])
+    where = dict(imputer._layout())
+    discrete = np.zeros(encoded.shape[1], bool)
+    for name in ("flag", "colour", "name"):
+        discrete[where[list(X.columns).index(name)]] = True
+    np.testing.assert_array_equal(objective.fill_only, discrete)
+    hidden = objective._hidden(Data(encoded), np.random.RandomState(0), False)
+    observed = ~np.isnan(encoded)
+    newly_hidden = np.isnan(hidden.X) & observed
+    # a real entry is scored hidden or seen; a discrete one only where it is hidden
+    np.testing.assert_array_equal(hidden.mask[:, ~discrete], observed[:, ~discrete])
+    np.testing.assert_array_equal(hidden.mask[:, discrete], newly_hidden[:, discrete])
+    assert (observed[:, discrete] & ~newly_hidden[:, discrete]).any()  # seen, not scored
+
+
+def test_discrete_terms_weigh_one_over_the_mask_rate():
+    from skae._objective import Objective
+    from skae._training import Data
+    from skae.imputer import _ScaledBlocks
+    from tests._gradcheck import assert_gradient_matches
+
+    rng = np.random.default_rng(12)
+    X = _holes(_frame(rng, n=30), rng)
+    imputer = AutoEncoderImputer(**{**FAST, "max_iter": 3}, mask_rate=0.25).fit(X)
+    ae = imputer.autoencoder_
+    objective = ae._make_objective(ae._network, ae.noise_)
+    objective.start_epoch()
+    scaled = objective.training_noise
+    assert isinstance(scaled, _ScaledBlocks) and scaled.factor == 4.0
+    encoded = imputer._encode(*imputer._table(X, reset=False)[:2])
+    mask = ~np.isnan(encoded)
+    raw = ae._forward(encoded)
+    nll, grad = scaled.nll_and_grad(encoded, raw, mask=mask)
+    discrete = objective.fill_only
+    plain, plain_grad = ae.noise_.nll_and_grad(encoded, raw, mask=mask)
+    real_part = ae.noise_.nll(encoded, raw, mask & ~discrete)
+    np.testing.assert_allclose(nll, real_part + 4.0 * (plain - real_part), rtol=1e-10)
+    raw_of = {b.name: b.raw for b in ae.noise_.layout(encoded.shape[1])}
+    for name, raw_columns in raw_of.items():
+        factor = 1.0 if name == "real" else 4.0
+        np.testing.assert_allclose(grad[:, raw_columns], factor * plain_grad[:, raw_columns],
+                                   rtol=1e-10)
+    # the training loss with the scaled terms: its gradient by finite differences
+    check = Objective(ae._network, ae.noise_, alpha=0.1,
+                      input_transform=ae._input_transform())
+    check.training_noise = scaled
+    assert_gradient_matches(check, Data(encoded[:8], mask=mask[:8]))
