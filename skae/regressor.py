@@ -236,7 +236,7 @@ n_iter_, t_, n_layers_
         return self.weight_averaging
 
     def _early_stopping(self, noise, n_samples, incremental):
-        if not (isinstance(self.early_stopping, str) and self.early_stopping == "auto"):
+        if not _is_auto(self.early_stopping):
             return self.early_stopping
         learns_scale = "scale" in getattr(noise, "param_names", ())
         # the validation split needs two rows (and HistGradientBoosting's "auto"
@@ -663,8 +663,10 @@ class _LocationFirstObjective(Objective):
     is one number per target, fitted with the location by maximum likelihood (least
     squares for a Gaussian, then), and the network is exactly that model, so the
     validation score is its exact held-out likelihood. When the score stops
-    improving (or after ``location_epochs`` epochs), the scale's weights are set
-    free, from the same network: the scores of the two stages compare like with like.
+    improving (or after ``location_epochs`` epochs), the loop returns to the first
+    stage's best epoch and starts a fresh optimizer, and the scale's weights are set
+    free: both stages score the network as it stands, so early stopping compares
+    their held-out likelihoods directly.
 
     Why: learned together from the start, the scale grows where the location still
     fits badly, and a large scale shrinks the location's gradient there (by
