@@ -296,7 +296,7 @@ def test_discrete_terms_weigh_one_over_the_mask_rate():
     from skae._objective import Objective
     from skae._training import Data
     from skae.imputer import _ScaledBlocks
-    from tests._gradcheck import assert_gradient_matches
+    from _gradcheck import assert_gradient_matches
 
     rng = np.random.default_rng(12)
     X = _holes(_frame(rng, n=30), rng)
