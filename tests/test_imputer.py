@@ -197,15 +197,22 @@ def test_one_noise_block_per_kind_and_two_levels_as_binary():
     assert (out.loc[seen, "name"] == X.loc[seen, "name"]).all()
 
 
-def test_training_hides_a_categorical_variable_whole():
-    from skae._training import Data
-
-    rng = np.random.default_rng(9)
+def _training_objective(seed):
+    """A small table with holes, an imputer fitted to it, the objective it trains with
+    and the table as the network sees it."""
+    rng = np.random.default_rng(seed)
     X = _holes(_frame(rng), rng)
     imputer = AutoEncoderImputer(**FAST).fit(X)
     ae = imputer.autoencoder_
     objective = ae._make_objective(ae._network, ae.noise_)
     encoded = imputer._encode(*imputer._table(X, reset=False)[:2])
+    return X, imputer, objective, encoded
+
+
+def test_training_hides_a_categorical_variable_whole():
+    from skae._training import Data
+
+    X, imputer, objective, encoded = _training_objective(9)
     hidden = objective._hidden(Data(encoded), np.random.RandomState(0), False)
     newly_hidden = np.isnan(hidden.X) & ~np.isnan(encoded)
     colour = dict(imputer._layout())[list(X.columns).index("colour")]
@@ -272,12 +279,7 @@ def test_auto_max_iter_makes_about_700_steps_within_50_to_150_epochs(n_rows, epo
 def test_discrete_entries_are_scored_only_where_hidden():
     from skae._training import Data
 
-    rng = np.random.default_rng(11)
-    X = _holes(_frame(rng), rng)
-    imputer = AutoEncoderImputer(**FAST).fit(X)
-    ae = imputer.autoencoder_
-    objective = ae._make_objective(ae._network, ae.noise_)
-    encoded = imputer._encode(*imputer._table(X, reset=False)[:2])
+    X, imputer, objective, encoded = _training_objective(11)
     where = dict(imputer._layout())
     discrete = np.zeros(encoded.shape[1], bool)
     for name in ("flag", "colour", "name"):
