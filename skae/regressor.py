@@ -37,8 +37,9 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
     ``Gaussian(scale="learned")`` the network also outputs a per-sample scale
     (heteroscedastic regression), and by default training stops early on the
     held-out log-likelihood (``early_stopping="auto"``): a learned scale otherwise
-    shrinks on the training points and the intervals come out overconfident.
-    Outputs of multi-output ``y`` are independent given ``x``.
+    shrinks on the training points and the intervals come out overconfident. Such a
+    fit first trains the location with one constant scale, then both
+    (``location_first``). Outputs of multi-output ``y`` are independent given ``x``.
 
     **Target scaling.** For a location-scale noise model (Gaussian, Laplace, StudentT,
     and LogNormal on ``log y``) the network works in standardised units: with ``m``
