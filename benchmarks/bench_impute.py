@@ -67,6 +67,17 @@ def tables(quick):
     }
 
 
+def chosen_tables(parser, names, quick=False):
+    """The tables named (all if ``names`` is empty); an unknown name is a usage error."""
+    chosen = tables(quick)
+    if not names:
+        return chosen
+    unknown = sorted(set(names) - set(chosen))
+    if unknown:
+        parser.error(f"unknown tables {unknown}; choose from {list(chosen)}")
+    return {name: chosen[name] for name in names}
+
+
 def is_categorical(column):
     # bool columns with holes arrive as objects
     return isinstance(column.dtype, pd.CategoricalDtype) or column.dtype in (bool, object)
@@ -367,12 +378,7 @@ def main():
         seeds = range(*args.seeds)
         print(f"masks of seeds {list(seeds)}")
     start = time.perf_counter()
-    chosen = tables(args.quick)
-    if args.datasets:
-        unknown = sorted(set(args.datasets) - set(chosen))
-        if unknown:
-            parser.error(f"unknown tables {unknown}; choose from {list(chosen)}")
-        chosen = {name: chosen[name] for name in args.datasets}
+    chosen = chosen_tables(parser, args.datasets, args.quick)
     results = run(chosen, seeds)
     print_tables(results)
     print_paired(results)

@@ -98,12 +98,7 @@ def main():
     parser.add_argument("--draws", type=int, default=3)
     args = parser.parse_args()
     start = time.perf_counter()
-    chosen = B.tables(False)
-    if args.datasets:
-        unknown = sorted(set(args.datasets) - set(chosen))
-        if unknown:
-            parser.error(f"unknown tables {unknown}; choose from {list(chosen)}")
-        chosen = {name: chosen[name] for name in args.datasets}
+    chosen = B.chosen_tables(parser, args.datasets)
     seeds = range(*args.seeds)
     print(f"MCAR {RATE:.0%}, masks of seeds {list(seeds)}, {args.draws} training draws; "
           "means over the seeds")

@@ -161,10 +161,6 @@ class BaseLikelihoodNetwork(BaseEstimator):
         training (``fresh``: a fit from scratch, not a warm start or ``partial_fit``)."""
         return self._make_objective(network, noise)
 
-    def _constant_outputs(self, noise, n_targets, config):
-        """The raw outputs a fresh network starts constant (zero weights); None."""
-        return None
-
     def _training_terms(self, network):
         """``Objective`` keyword arguments that act in training only (``corruption``,
         ``random_state``, ``penalties``); none by default."""
@@ -206,9 +202,6 @@ class BaseLikelihoodNetwork(BaseEstimator):
             head = _head(targets if mask is None else _filled(noise, targets, mask))
             self._network.initialize(random_state,
                                      noise.initial_raw(head, _head(sample_weight)))
-            constant = self._constant_outputs(noise, targets.shape[1], config)
-            if constant is not None:  # zero weights: the output is its bias
-                self._network.weights[-1][:, constant] = 0
             self._training_state = TrainingState.start(config, random_state)
 
         objective = self._make_training_objective(self._network, noise, config,

@@ -129,19 +129,11 @@ class _ScaledBlocks:
         self.noise, self.columns, self.factor = noise, columns, factor
 
     def nll_and_grad(self, y, raw, out=None, mask=None, include_constants=True):
-        if out is None:
-            out = np.empty_like(raw)
-        total = 0
-        for block in self.noise.layout(y.shape[1]):
-            nll, _ = block.model.nll_and_grad(
-                y[:, block.columns], raw[:, block.raw], out=out[:, block.raw],
-                mask=None if mask is None else mask[:, block.columns],
-                include_constants=include_constants)
-            if self.columns[block.columns].all():
-                out[:, block.raw] *= self.factor
-                nll = nll * self.factor
-            total = total + nll
-        return total, out
+        return self.noise._weighted_nll_and_grad(y, raw, out, mask, include_constants,
+                                                block_weight=self._block_weight)
+
+    def _block_weight(self, block):
+        return self.factor if self.columns[block.columns].all() else 1.0
 
 
 class _EpochSchedule:

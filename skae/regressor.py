@@ -211,27 +211,27 @@ n_iter_, t_, n_layers_
         "location_first": ["boolean"],
     }
 
+    def _stops_early(self, early_stopping):
+        # lbfgs ignores early_stopping: it never holds rows out
+        return early_stopping and self.solver != "lbfgs"
+
     def _learning_rate_init(self, early_stopping):
-        if not _is_auto(self.learning_rate_init):
-            return self.learning_rate_init
         # early stopping on the averaged weights keeps a twentyfold larger Adam step
         # from overfitting (benchmarks/bench_regressor_defaults.py); without it, 200
         # epochs at that step overfit a fixed scale badly
-        return 0.02 if early_stopping and self.solver == "adam" else 0.001
+        larger = early_stopping and self.solver == "adam"
+        return _resolve_auto(self.learning_rate_init, 0.02 if larger else 0.001)
 
     # With early stopping, a fit can afford a long patience (it returns to the best
     # epoch) and needs it: 10 epochs of a few minibatches each stopped learned scales
     # on the noise of the validation score, long before their best
     # (benchmarks/bench_regressor_defaults.py).
     def _max_iter(self, early_stopping):
-        if _is_auto(self.max_iter):
-            return 500 if early_stopping and self.solver != "lbfgs" else 200
-        return self.max_iter
+        return _resolve_auto(self.max_iter, 500 if self._stops_early(early_stopping) else 200)
 
     def _n_iter_no_change(self, early_stopping):
-        if _is_auto(self.n_iter_no_change):
-            return 50 if early_stopping and self.solver != "lbfgs" else 10
-        return self.n_iter_no_change
+        return _resolve_auto(self.n_iter_no_change,
+                             50 if self._stops_early(early_stopping) else 10)
 
     def _weight_averaging(self):
         return self.weight_averaging
@@ -248,14 +248,8 @@ n_iter_, t_, n_layers_
 
     def _stages_location_first(self, noise, config):
         """Whether a fresh fit trains the location first (see ``location_first``)."""
-        return (self.location_first and config.early_stopping and config.solver != "lbfgs"
+        return (self.location_first and self._stops_early(config.early_stopping)
                 and isinstance(noise, LocationScale) and noise._learned)
-
-    def _constant_outputs(self, noise, n_targets, config):
-        # the scale starts constant: in the first stage its fit is a single number
-        if self._stages_location_first(noise, config):
-            return np.arange(n_targets, noise.n_raw(n_targets))
-        return None
 
     def _make_training_objective(self, network, noise, config, fresh):
         if not (fresh and self._stages_location_first(noise, config)):
@@ -655,12 +649,18 @@ def _is_auto(value):
     return isinstance(value, str) and value == "auto"
 
 
+def _resolve_auto(value, auto):
+    """``value``, or ``auto`` in its place when it is "auto"."""
+    return auto if _is_auto(value) else value
+
+
 class _LocationFirstObjective(Objective):
     """Early-stopped training in two stages: the location with one constant scale,
     then location and scale together.
 
-    The scale outputs start constant (zero weights, their biases at the targets'
-    marginal scale), and in the first stage their weights get no gradient: the scale
+    Made for a freshly initialised network, it sets the scale outputs' weights to zero
+    (their biases are at the targets' marginal scale), and in the first stage those
+    weights get no gradient: the scale
     is one number per target, fitted with the location by maximum likelihood (least
     squares for a Gaussian, then), and the network is exactly that model, so the
     validation score is its exact held-out likelihood. When the score stops
@@ -678,6 +678,9 @@ class _LocationFirstObjective(Objective):
     def __init__(self, network, noise, alpha, *, location_epochs, **kwargs):
         super().__init__(network, noise, alpha, **kwargs)
         n_location = network.layer_sizes[-1] // len(noise.param_names)
+        # made for a freshly initialised network: the scale outputs start constant, at
+        # their biases (the targets' marginal scale)
+        network.weights[-1][:, n_location:] = 0
         self._scale_weight_grad = network._grad_weights[-1][:, n_location:]
         self.location_epochs, self.epoch = location_epochs, 0
         self.in_first_stage = True

@@ -355,6 +355,16 @@ class ColumnNoise(_BaseComposition, NoiseModel):
         return total
 
     def nll_and_grad(self, y, raw, out=None, mask=None, include_constants=True):
+        return self._weighted_nll_and_grad(y, raw, out, mask, include_constants)
+
+    def _weighted_nll_and_grad(self, y, raw, out=None, mask=None, include_constants=True,
+                              block_weight=None):
+        """:meth:`nll_and_grad` with each block's terms and gradient multiplied by
+        ``block_weight(block)`` (a block of :meth:`layout`; all 1 if None).
+
+        A weighted sum of the blocks' NLLs is no likelihood: this is for training
+        losses that weigh the blocks differently (the imputer's), never for a score.
+        """
         y, raw = np.asarray(y), np.asarray(raw)
         if out is None:
             out = np.empty_like(raw)
@@ -364,6 +374,10 @@ class ColumnNoise(_BaseComposition, NoiseModel):
             nll, _ = b.model.nll_and_grad(y[:, b.columns], raw[:, b.raw], out=out[:, b.raw],
                                           mask=_block_mask(mask, b),
                                           include_constants=include_constants)
+            weight = 1.0 if block_weight is None else block_weight(b)
+            if weight != 1.0:
+                out[:, b.raw] *= weight
+                nll = nll * weight
             total = total + nll
         return total, out
 
