@@ -326,3 +326,44 @@ def test_discrete_terms_weigh_one_over_the_mask_rate():
                       input_transform=ae._input_transform())
     check.training_noise = scaled
     assert_gradient_matches(check, Data(encoded[:8], mask=mask[:8]))
+
+
+def _fitted_with_holes(seed):
+    rng = np.random.default_rng(seed)
+    X = _holes(_frame(rng, n=300), rng, rate=0.3)
+    return X, AutoEncoderImputer(max_iter=60, hidden_layer_sizes=(32,),
+                                 random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("column", ["colour", "flag", "name"])
+def test_refinement_decodes_a_discrete_variable_from_the_first_fills(column):
+    X, imputer = _fitted_with_holes(11)
+    first = imputer.set_params(refine=False).transform(X)
+    refined = imputer.set_params(refine=True).transform(X)
+    real = ["x", "y", "k"]
+    pd.testing.assert_frame_equal(refined[real], first[real])
+    # the reference: the table with the real columns' first fills written in as if
+    # observed, decoded without refinement; on the rows where ``column`` is the only
+    # missing discrete entry, that is what refinement decodes
+    discrete = ["flag", "colour", "name"]
+    others = [c for c in discrete if c != column]
+    rows = X[column].isna() & X[others].notna().all(axis=1) & X[real].isna().any(axis=1)
+    assert rows.sum() >= 5
+    written_in = X.copy()
+    written_in[real] = first[real]
+    reference = imputer.set_params(refine=False).transform(written_in)
+    assert (refined.loc[rows, column] == reference.loc[rows, column]).all()
+    # where every other entry of the row is observed there is nothing to refine
+    alone = X[column].isna() & X.drop(columns=column).notna().all(axis=1)
+    assert (refined.loc[alone, column] == first.loc[alone, column]).all()
+
+
+def test_refinement_changes_fills_and_draws_of_discrete_columns_only():
+    X, imputer = _fitted_with_holes(12)
+    fills = {r: imputer.set_params(refine=r).transform(X) for r in (True, False)}
+    changed = [c for c in X.columns if not fills[True][c].equals(fills[False][c])]
+    assert changed and set(changed) <= {"flag", "colour", "name"}
+    draws = {r: imputer.set_params(refine=r, sample_posterior=True).transform(X)
+             for r in (True, False)}
+    real = ["x", "y", "k"]
+    pd.testing.assert_frame_equal(draws[True][real], draws[False][real])
