@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._objective import Objective
@@ -225,11 +225,15 @@ class _Column:
         return len(self.levels) if self.model == "categorical" else 1
 
     def fit(self, values, observed, dtype):
-        self.numeric = _is_numpy(dtype) and dtype.kind in "biuf"
+        self.numeric = _is_numeric(dtype)
         seen = values[observed]
         self.empty = seen.size == 0
         if self.empty:
             return self
+        if (self.kind == "categorical" and self.inferred and _is_numpy(dtype)
+                and all(_is_real_number(v) for v in seen.tolist())):
+            # numbers in an object array (a mixed table's to_numpy())
+            self.kind = self.model = "real"
         if self.kind in ("real", "count"):
             seen = seen.astype(float)
             if self.kind == "count" and (seen < 0).any():
@@ -245,6 +249,12 @@ class _Column:
                 isinstance(v, (bool, np.bool_)) for v in seen.tolist()):
             self.kind = "binary"  # bools with holes arrive as objects
         self.levels = _levels(seen, dtype)
+        if (self.kind == "ordinal" and getattr(dtype, "categories", None) is None
+                and any(isinstance(level, str) for level in self.levels.tolist())):
+            warnings.warn(
+                f"Column {self.name!r} is ordinal, with its levels in sorted order "
+                f"{self.levels.tolist()}; to give them another order, pass the column "
+                "as a pandas Categorical with its categories in that order.", UserWarning)
         if len(self.levels) == 1:
             self.constant = self.levels[0]
         elif self.kind == "binary" and len(self.levels) > 2:
@@ -330,7 +340,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     observed discrete entry's share of the loss, on average over the draws, what it
     is with every term scored.
 
-    Column types, inferred from a DataFrame's dtypes (``column_types`` overrides any):
+    Column types, inferred from the dtypes of a DataFrame's columns or an array
+    (``column_types`` overrides any):
 
     =============  =========================  ====================================
     type           inferred from              noise model
@@ -342,20 +353,29 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     ``"count"``    (``column_types`` only)    Poisson
     =============  =========================  ====================================
 
-    Integer columns are modelled as real (their fills rounded back to integers); give
-    integer-coded categories ``"categorical"``. A column with a single observed value
+    An object column that holds only numbers (an array from a mixed table's
+    ``to_numpy()``) is real, one that holds only bools binary. Columns of an integer
+    dtype (numpy's, or pandas' nullable ``Int64``) are modelled as real, their fills
+    rounded back to integers (a pandas integer column with NaN is float64, and its
+    fills stay real); give integer-coded categories ``"categorical"``. The ordinal
+    levels are those of a pandas Categorical in its categories' order, else sorted
+    (a warning says so for strings, whose sorted order is rarely theirs). A column with a single observed value
     is filled with it; a column with none is dropped, unless ``keep_empty_features``,
-    which fills it with 0 (or the string ``"missing"`` for non-numeric columns), as
-    :class:`sklearn.impute.SimpleImputer` does. A categorical column with two levels
+    which fills it with 0 (or the string ``"missing"`` for non-numeric columns, added
+    to a Categorical's categories), as :class:`sklearn.impute.SimpleImputer` does.
+    A DataFrame's columns are read by position and must be those seen in ``fit``,
+    in the same order. A categorical column with two levels
     is modelled by a Bernoulli (the same likelihood as a Categorical over two levels,
     with one output). The columns of one kind (real, count, binary) form one block of
     the noise model, each with its own fitted scale.
 
     Parameters
     ----------
-    missing_values : float, int or None, default=np.nan
-        The placeholder of a missing entry in an array (a DataFrame's NA is always
-        missing).
+    missing_values : float, int, str, None or pandas.NA, default=np.nan
+        The placeholder of a missing entry. NaN, None and pandas' NA in a DataFrame
+        or an object array are always missing; a numeric array holding NaN while
+        the placeholder is another value is an error (as in
+        :class:`sklearn.impute.SimpleImputer`).
     add_indicator : bool, default=False
         Append the missingness indicators of the columns that had missing entries in
         ``fit`` (as :class:`sklearn.impute.MissingIndicator`).
@@ -442,7 +462,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "missing_values": [Real, Integral, None, "nan"],
+        "missing_values": [MissingValues()],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
         "column_types": [dict, None],
@@ -479,17 +499,38 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     # ----------------------------------------------------------- the columns
     def _table(self, X, reset):
         """``(column values, observed masks, is_frame)`` of X."""
-        if hasattr(X, "iloc"):  # a DataFrame, kept as it is
+        is_frame = hasattr(X, "iloc")
+        if is_frame:  # a DataFrame, kept as it is
             validate_data(self, X, reset=reset, skip_check_array=True)
+            self._check_frame_columns(X, reset)
             values = [X.iloc[:, j].to_numpy(dtype=object) for j in range(X.shape[1])]
-            observed = [~X.iloc[:, j].isna().to_numpy() for j in range(X.shape[1])]
-            return values, observed, True
-        X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
-        if X.dtype.kind not in "biuf":
-            X = X.astype(object)
-        values = [X[:, j] for j in range(X.shape[1])]
+        else:
+            X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+            if reset:
+                self._columns_in_fit = None
+            if X.dtype.kind not in "biuf":
+                X = X.astype(object)
+            values = [X[:, j] for j in range(X.shape[1])]
         observed = [~_is_missing(v, self.missing_values) for v in values]
-        return values, observed, False
+        names = list(X.columns) if is_frame else range(len(values))
+        for name, v, o in zip(names, values, observed):
+            _check_observed_values(name, v[o], self.missing_values)
+        return values, observed, is_frame
+
+    def _check_frame_columns(self, X, reset):
+        """The columns of a DataFrame, by label and position, are those seen in fit.
+
+        scikit-learn checks string labels only; a table's columns are read by
+        position, so any other labels in another order would be filled silently
+        wrong."""
+        columns = list(X.columns)
+        if reset:
+            self._columns_in_fit = columns
+            return
+        expected = getattr(self, "_columns_in_fit", None)
+        if expected is not None and columns != expected:
+            raise ValueError(f"The columns of X, {columns}, are not those seen in fit, "
+                             f"{expected} (the same labels in the same order).")
 
     def _infer_types(self, X, values, is_frame):
         overrides = dict(self.column_types or {})
@@ -641,17 +682,20 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         values, observed, is_frame = self._table(X, reset=False)
         fills = self._fills(values, observed)
-        out_columns, names = [], []
+        out_columns, positions = [], []
         for j, (column, v, o) in enumerate(zip(self.columns_, values, observed)):
             if column.empty and not self.keep_empty_features:
                 continue
             filled = np.array(v, dtype=object if is_frame or v.dtype == object else v.dtype)
-            filled[~o] = fills[j][~o]
+            fill = fills[j][~o]
+            if filled.dtype.kind in "iu":  # a placeholder in an integer array
+                fill = np.rint(fill.astype(float))
+            filled[~o] = fill
             out_columns.append(filled)
-            names.append(column.name)
+            positions.append(j)
         indicators = [~o for o, was in zip(observed, self.missing_in_fit_) if was]
         if is_frame:
-            return self._frame(X, out_columns, names, indicators)
+            return self._frame(X, out_columns, positions, indicators)
         out = np.column_stack(out_columns) if out_columns else np.zeros((len(values[0]), 0))
         if out.dtype == object:
             try:
@@ -730,17 +774,18 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
                 return block.raw
         raise AssertionError(f"no block holds the encoded columns {columns}")
 
-    def _frame(self, X, columns, names, indicators):
+    def _frame(self, X, columns, positions, indicators):
         import pandas as pd
 
         data = {}
-        for name, filled in zip(names, columns):
+        for j, filled in zip(positions, columns):
+            name = X.columns[j]
             data[name] = _restore_dtype(pd.Series(filled, index=X.index, name=name),
-                                        X[name].dtype)
+                                        X.dtypes.iloc[j])
         frame = pd.DataFrame(data, index=X.index)
         if self.add_indicator:
             for name, indicator in zip(
-                    [c.name for c, was in zip(self.columns_, self.missing_in_fit_) if was],
+                    [X.columns[j] for j, was in enumerate(self.missing_in_fit_) if was],
                     indicators):
                 frame[f"missingindicator_{name}"] = indicator
         return frame
@@ -790,18 +835,71 @@ def _inferred_type(dtype):
     return "categorical"
 
 
+def _is_numeric(dtype):
+    """Numbers or bools: a numpy dtype, or one of pandas' nullable ones."""
+    if _is_numpy(dtype):
+        return dtype.kind in "biuf"
+    return str(dtype).lower().startswith(("int", "uint", "float", "boolean"))
+
+
+def _is_integer(dtype):
+    if _is_numpy(dtype):
+        return dtype.kind in "iu"
+    return str(dtype).lower().startswith(("int", "uint"))
+
+
+def _is_real_number(value):
+    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+
+
 def _is_missing(values, missing_values):
+    """Which entries of a column are missing: ``missing_values``, and NaN, None or
+    pandas' NA in an object column."""
     if values.dtype == object:
-        return np.array([v is None or (isinstance(v, float) and math.isnan(v))
-                         or (missing_values is not None and not _is_nan(missing_values)
-                             and v == missing_values) for v in values], dtype=bool)
-    if missing_values is None or _is_nan(missing_values):
+        missing = _is_na(values)
+        if not _is_na_value(missing_values):
+            seen = ~missing
+            missing[seen] = [v == missing_values for v in values[seen].tolist()]
+        return missing
+    if _is_na_value(missing_values):
         return np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
+    if isinstance(missing_values, str):  # a string placeholder in a numeric column
+        return np.zeros(len(values), bool)
     return values == missing_values
 
 
-def _is_nan(value):
-    return isinstance(value, float) and math.isnan(value)
+def _is_na(values):
+    """NaN, None, pandas' NA (and NaT) in an object array."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return np.array([v is None or (isinstance(v, (float, np.floating)) and np.isnan(v))
+                         for v in values.tolist()], dtype=bool)
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def _is_na_value(value):
+    """Whether the placeholder ``value`` is a not-a-value (NaN, None, pandas' NA)."""
+    return value is None or type(value).__name__ == "NAType" or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def _check_observed_values(name, seen, missing_values):
+    """An observed entry is a value: not infinite, and not NaN where NaN is not the
+    placeholder (in a numeric array, where it would otherwise count as observed)."""
+    if seen.dtype == object:
+        numbers = np.array([v for v in seen.tolist() if _is_real_number(v)], dtype=float)
+    elif seen.dtype.kind == "f":
+        numbers = seen
+    else:
+        return
+    if np.isnan(numbers).any():
+        raise ValueError(
+            f"Input X contains NaN in column {name!r}, and missing_values is "
+            f"{missing_values!r}: NaN is not a placeholder of a missing entry here. "
+            "Set missing_values=np.nan, or replace the NaN with the placeholder.")
+    if np.isinf(numbers).any():
+        raise ValueError(f"Input X contains infinity in column {name!r}.")
 
 
 def _restore_dtype(series, dtype):
@@ -809,8 +907,16 @@ def _restore_dtype(series, dtype):
     try:
         if _is_numpy(dtype) and dtype.kind == "O":
             return series.infer_objects()  # e.g. bools with holes came in as objects
-        if _is_numpy(dtype) and dtype.kind in "iu":
+        if _is_integer(dtype):  # numpy's, or pandas' nullable Int64
             return series.astype(float).round().astype(dtype)
+        categories = getattr(dtype, "categories", None)
+        if categories is not None:
+            # a fill the column's categories lack (a level of fit's, or the empty
+            # column's "missing") becomes a category rather than NaN
+            known = set(categories)
+            new = [v for v in dict.fromkeys(series.tolist()) if v not in known]
+            if new:
+                dtype = type(dtype)(list(categories) + new, ordered=dtype.ordered)
         return series.astype(dtype)
     except (TypeError, ValueError):
         return series.infer_objects()
