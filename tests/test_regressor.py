@@ -10,7 +10,8 @@ from sklearn.metrics import mean_poisson_deviance, r2_score
 from sklearn.model_selection import GridSearchCV
 
 from skae import MLPLikelihoodRegressor, log_likelihood_scorer
-from skae.noise import Bernoulli, Gaussian, Laplace, LogNormal, Poisson, StudentT
+from skae.noise import (Bernoulli, ContinuousBernoulli, Gaussian, Laplace, LogNormal, Poisson,
+                        StudentT)
 
 # Short fits stop at max_iter by design; the warning says nothing about the behaviour tested.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -43,6 +44,8 @@ def _targets(noise, rng, shape):
         return (rng.uniform(size=shape) < 0.4).astype(float)
     if name == "lognormal":
         return rng.lognormal(size=shape)
+    if name == "continuousbernoulli":
+        return rng.uniform(size=shape)
     return rng.normal(size=shape)
 
 
@@ -160,7 +163,7 @@ def test_log_likelihood_scorer_selects_learned_scale_in_grid_search():
 # ------------------------------------------------- distributions and sampling
 DIST_NOISE = ["gaussian", Gaussian(scale="learned"), "laplace", Laplace(scale="learned"),
               StudentT(), StudentT(df="learned"), "lognormal", LogNormal(scale="learned"),
-              Poisson(), "bernoulli"]
+              Poisson(), "bernoulli", ContinuousBernoulli()]
 
 
 @pytest.mark.parametrize("noise", DIST_NOISE, ids=repr)

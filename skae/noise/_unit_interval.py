@@ -1,7 +1,7 @@
 """The continuous Bernoulli: a normalised density for values in [0, 1]."""
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
 
 from ._base import NoiseModel
 from ._links import LogisticLink
@@ -10,6 +10,9 @@ from ._stats import weighted_mean
 # Below this |logit|, the log-normaliser and the mean are evaluated by their Taylor
 # series: the closed forms cancel catastrophically near 0.
 _SERIES_BELOW = 1e-2
+# Below this |logit|, the cdf and ppf are the uniform's corrected to first order in the
+# logit (an error below 1e-16); their closed forms are 0 / 0 at 0.
+_UNIFORM_BELOW = 1e-8
 
 
 def _log_normaliser(r):
@@ -38,44 +41,70 @@ def _mean(r):
 
 
 class _ContinuousBernoulliGen(stats.rv_continuous):
-    """The continuous Bernoulli of Loaiza-Ganem & Cunningham (2019) in their
-    parametrisation: ``p(x | lam) = C(lam) lam^x (1 - lam)^(1 - x)`` on [0, 1] with
-    ``C(lam) = 2 atanh(1 - 2 lam) / (1 - 2 lam)`` (and 2 at ``lam = 1/2``)."""
+    """The continuous Bernoulli of Loaiza-Ganem & Cunningham (2019), parametrised by
+    its natural parameter, the logit ``r = logit(lam)``:
 
-    def _argcheck(self, lam):
-        return (lam > 0) & (lam < 1)
+    .. math:: p(x \\mid r) = e^{r x - A(r)}, \\qquad
+              F(x \\mid r) = \\frac{e^{r x} - 1}{e^r - 1} \\quad \\text{on } [0, 1].
 
-    def _log_c(self, lam):
-        t = 1 - 2 * lam
-        near_half = np.abs(t) < 1e-4
-        safe = np.where(near_half, 0.5, t)
-        return np.where(near_half, np.log(2) + t * t / 3,
-                        np.log(2 * np.arctanh(safe) / safe))
+    Not by ``lam``: ``expit(r)`` rounds to exactly 0 or 1 once ``|r|`` exceeds about
+    37, where the density is still a proper one concentrated near 0 or 1. Every
+    formula below is arranged so that no exponential overflows for any finite ``r``;
+    the distribution with logit ``r`` is that with ``-r`` mirrored, ``x -> 1 - x``.
+    """
 
-    def _logpdf(self, x, lam):
-        return self._log_c(lam) + special.xlogy(x, lam) + special.xlog1py(1 - x, -lam)
+    def _argcheck(self, logit):
+        return np.isfinite(logit)
 
-    def _pdf(self, x, lam):
-        return np.exp(self._logpdf(x, lam))
+    def _logpdf(self, x, logit):
+        small = np.abs(logit) < _SERIES_BELOW
+        r = np.where(small, 1.0, logit)
+        # r x - max(r, 0), as r (x - 1) for r > 0: x - 1 is exact near x = 1, whereas
+        # r x - r would lose all digits of a difference that is small beside r
+        shifted = np.where(r > 0, -r * (1 - x), r * x)
+        closed = shifted + np.log(np.abs(r)) - np.log(-np.expm1(-np.abs(r)))
+        near_zero = np.where(small, logit, 0.0)  # no overflow in the unused series
+        return np.where(small, near_zero * x - _log_normaliser(near_zero), closed)
 
-    def _cdf(self, x, lam):
-        r = special.logit(lam)
-        uniform = np.abs(r) < 1e-8
-        safe = np.where(uniform, 1.0, r)
-        return np.where(uniform, x, np.expm1(safe * x) / np.expm1(safe))
+    def _pdf(self, x, logit):
+        return np.exp(self._logpdf(x, logit))
 
-    def _ppf(self, q, lam):
-        r = special.logit(lam)
-        uniform = np.abs(r) < 1e-8
-        safe = np.where(uniform, 1.0, r)
-        return np.where(uniform, q, np.log1p(q * np.expm1(safe)) / safe)
+    def _cdf(self, x, logit):
+        small = np.abs(logit) < _UNIFORM_BELOW
+        r = np.where(small, -1.0, logit)
+        a = np.abs(r)
+        # for r > 0, (e^{rx} - 1) / (e^r - 1) with e^r divided out of both
+        closed = np.where(r > 0, np.exp(-a * (1 - x)), 1.0) * np.expm1(-a * x) / np.expm1(-a)
+        return np.where(small, x + logit * x * (x - 1) / 2, closed)
 
-    def _stats(self, lam):
-        r = special.logit(lam)
-        return _mean(r), _variance(r), None, None
+    def _sf(self, x, logit):
+        return self._cdf(1 - x, -logit)
+
+    def _ppf(self, q, logit):
+        small = np.abs(logit) < _UNIFORM_BELOW
+        large = logit > 1
+        r = np.where(small | large, -1.0, logit)
+        # x = log(1 + q (e^r - 1)) / r as written up to r = 1; above, where e^r may
+        # overflow, in log space: 1 + q (e^r - 1) = e^(r + log q) + (1 - q), a sum that
+        # would cancel for r near 0
+        direct = np.log1p(q * np.expm1(r)) / r
+        r_large = np.where(large, logit, 2.0)
+        in_logs = np.logaddexp(r_large + np.log(q), np.log1p(-q)) / r_large
+        closed = np.where(large, in_logs, direct)
+        return np.where(small, q - logit * q * (q - 1) / 2, closed)
+
+    def _isf(self, q, logit):
+        return 1 - self._ppf(q, -logit)
+
+    def _stats(self, logit):
+        # beyond |logit| ~ 709 an intermediate e^|logit| overflows to inf, whose
+        # reciprocal 0 is then the exact limit
+        with np.errstate(over="ignore"):
+            return _mean(logit), _variance(logit), None, None
 
 
-continuous_bernoulli = _ContinuousBernoulliGen(a=0.0, b=1.0, name="continuous_bernoulli")
+continuous_bernoulli = _ContinuousBernoulliGen(a=0.0, b=1.0, shapes="logit",
+                                              name="continuous_bernoulli")
 
 
 class ContinuousBernoulli(NoiseModel):
@@ -91,6 +120,9 @@ class ContinuousBernoulli(NoiseModel):
     natural parameter is ``r``, so the NLL is ``A(r) - x r``, the gradient is
     ``E[x] - x`` and ``E[x] = 1 / (1 - e^{-r}) - 1 / r`` (not ``lambda``).
     :meth:`mean` returns that mean, the best reconstruction in squared error.
+    :meth:`params` gives ``lam`` and the logit; :meth:`dist` is parametrised by the
+    logit, since ``lam`` rounds to exactly 0 or 1 for ``|r|`` above about 37 while the
+    density, concentrated near 0 or 1, is still a proper one.
 
     Examples
     --------
@@ -105,19 +137,16 @@ class ContinuousBernoulli(NoiseModel):
     _link = LogisticLink()
 
     def _params(self, raw, n_targets):
-        return {"lam": self._link.forward(raw)}
+        # the logit too: lam rounds to 0 or 1 long before the distribution degenerates,
+        # so the mean and the scipy distribution are computed from the logit
+        return {"lam": self._link.forward(raw), "logit": raw}
 
     def _nll_terms(self, y, raw, grad):
         np.subtract(_mean(raw), y, out=grad)
         return _log_normaliser(raw) - y * raw
 
     def _mean(self, params):
-        lam = params["lam"]
-        return _mean(special.logit(lam)).astype(lam.dtype, copy=False)
-
-    def mean(self, raw):
-        # from the logit itself: lam rounds to 0 or 1 long before the mean does
-        return _mean(np.asarray(raw))
+        return _mean(params["logit"])
 
     def _initial_raw(self, y, sample_weight):
         # the logit whose mean is the marginal mean, by Newton's method on A'(r) = m
@@ -128,5 +157,5 @@ class ContinuousBernoulli(NoiseModel):
         return [r]
 
     def _scipy(self, params):
-        return continuous_bernoulli(params["lam"])
+        return continuous_bernoulli(params["logit"])
 
