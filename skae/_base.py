@@ -227,7 +227,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
         values: on the training data after ``fit``; after ``partial_fit``, on every
         call's data so far, each row's residual taken after the epoch that trained on
         it (the statistics add up across calls)."""
-        same_noise = type(getattr(self, "noise_", None)) is type(objective.noise)
+        same_noise = (_statistics_kind(getattr(self, "noise_", None))
+                      == _statistics_kind(objective.noise))
         if not incremental:
             self._noise_statistics = objective.fixed_statistics(data)
         elif self.partial_fit_noise:
@@ -413,6 +414,16 @@ class BaseLikelihoodNetwork(BaseEstimator):
             return resolve_noise(self.noise).support
         except ValueError:
             return "real"
+
+
+def _statistics_kind(noise):
+    """What a noise model's fixed statistics are statistics of: its type, and for a
+    :class:`~skae.noise.ColumnNoise` each block's name, type and columns (statistics
+    of a Gaussian block's squared residuals must not add to a Laplace block's absolute
+    ones)."""
+    if isinstance(noise, ColumnNoise):
+        return tuple((name, type(model), repr(columns)) for name, model, columns in noise.blocks)
+    return type(noise)
 
 
 def _is_stochastic(est):

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -288,6 +289,7 @@ n_iter_, t_, n_layers_
         return None if columns is None else [str(c) for c in columns]
 
     def _validate_fit_data(self, X, y, reset):
+        self._check_target_columns(X, y, reset)
         dtype = [np.float64, np.float32] if reset else self._network.dtype
         # y is not checked for NaN or infinity here: the noise model rejects them with
         # a message that names itself, as it does for values outside its support.
@@ -304,6 +306,19 @@ n_iter_, t_, n_layers_
                 f"y has {Y.shape[1]} outputs, but the model was fitted with {self.n_outputs_}."
             )
         return X, Y
+
+    def _check_target_columns(self, X, y, reset):
+        """A DataFrame of targets has the columns seen in fit, in the same order: the
+        targets are read by position, and a noise model's blocks were resolved from
+        fit's column names."""
+        names = self._target_names(X, y)
+        if reset:
+            self._target_columns = names
+            return
+        expected = getattr(self, "_target_columns", None)
+        if names is not None and expected is not None and names != expected:
+            raise ValueError(f"The columns of y, {names}, are not those seen in fit, "
+                             f"{expected} (the same names in the same order).")
 
     @staticmethod
     def _targets_2d(y, dtype):
@@ -403,6 +418,39 @@ n_iter_, t_, n_layers_
         raw = self._raw(X)
         return self._squeeze(self.noise_.mean(raw))
 
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination :math:`R^2` of :meth:`predict`, over the
+        observed entries of y.
+
+        As :class:`~sklearn.base.RegressorMixin`'s score (the outputs' :math:`R^2`
+        averaged uniformly), but an entry of y that is NaN is missing, as in ``fit``:
+        each output's :math:`R^2` is taken over the rows where it is observed, and an
+        output observed nowhere is left out. :func:`log_likelihood_scorer` scores the
+        whole predictive distribution instead.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        X, Y = self._validate_scored(X, y)
+        observed = ~np.isnan(Y)
+        if observed.all():
+            return super().score(X, y, sample_weight)
+        predicted = self.predict(X).reshape(Y.shape)
+        weights = None if sample_weight is None else np.asarray(sample_weight)
+        scores = [r2_score(Y[rows, k], predicted[rows, k],
+                           sample_weight=None if weights is None else weights[rows])
+                  for k, rows in enumerate(observed.T) if rows.any()]
+        if not scores:
+            raise ValueError("Every entry of y is missing (NaN): there is nothing to score.")
+        return float(np.mean(scores))
+
     @lazy_on_dask
     def predict_params(self, X):
         """Parameters of the predictive distribution, by name.
@@ -465,9 +513,9 @@ n_iter_, t_, n_layers_
             if np.isnan(lower).all():
                 raise ValueError(self._no_interval_message())
         else:
-            dist = self.predict_dist(X)
-            if not hasattr(dist, "interval"):
+            if not self.noise_.ordered_outcomes:
                 raise ValueError(self._no_interval_message())
+            dist = self.predict_dist(X)
             lower, upper = dist.interval(coverage)
         # scipy computes in float64; return the dtype of the other predictions
         dtype = self._network.dtype
@@ -525,6 +573,7 @@ n_iter_, t_, n_layers_
 
     def _validate_scored(self, X, y):
         """X and 2-D y (NaN marking a missing entry) for scoring the fitted model."""
+        self._check_target_columns(X, y, reset=False)
         X = self._validate_X(X)
         dtype = self._network.dtype
         y = check_array(y, ensure_2d=False, dtype=dtype, input_name="y",

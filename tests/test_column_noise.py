@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from scipy import stats
 from sklearn.base import clone
+from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV
 
 from skae import AutoEncoder, MLPLikelihoodRegressor
-from skae.noise import Bernoulli, Categorical, ColumnNoise, Gaussian, Poisson
+from skae.noise import (Bernoulli, Categorical, CategoricalLevels, ColumnNoise, Gaussian,
+                        Laplace, Poisson)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -188,3 +190,75 @@ def test_grid_search_over_a_nested_noise_parameter():
     assert search.best_params_["noise__num__scale"] in ("mle", "learned")
     learned = search.cv_results_["params"][1]["noise__num__scale"]
     assert learned == "learned" and noise.blocks[0][1].scale == "mle"  # not mutated
+
+
+def test_levels_without_order_have_no_interval():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(60, 2))
+    Y = np.column_stack([X[:, 0], rng.integers(0, 4, 60)])
+    noise = ColumnNoise([("num", Gaussian(), [0]), ("level", CategoricalLevels(4), [1])])
+    reg = MLPLikelihoodRegressor(hidden_layer_sizes=(4,), noise=noise, max_iter=5,
+                                 random_state=0).fit(X, Y)
+    lower, upper = reg.predict_interval(X[:3])
+    assert np.isfinite(lower[:, 0]).all() and np.isnan(lower[:, 1]).all()
+    assert np.isnan(upper[:, 1]).all()
+    alone = MLPLikelihoodRegressor(hidden_layer_sizes=(4,), noise=CategoricalLevels(4),
+                                   max_iter=5, random_state=0).fit(X, Y[:, 1])
+    with pytest.raises(ValueError, match="no central interval"):
+        alone.predict_interval(X[:2])
+
+
+def test_a_block_replaced_in_place_gets_a_new_layout():
+    noise = ColumnNoise([("a", Gaussian(scale=3.0), [0]), ("b", Bernoulli(), [1])])
+    assert noise.layout(2)[0].model.scale == 3.0
+    noise.blocks[0] = ("a", Laplace(), [0])
+    assert isinstance(noise.layout(2)[0].model, Laplace)
+    assert noise.layout(2) is noise.layout(2)  # cached while the blocks stay
+
+
+def test_partial_fit_restarts_the_scale_statistics_of_a_changed_composite():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(200, 2))
+    Y = np.column_stack([X[:, 0], X[:, 1]]) + rng.laplace(scale=2.0, size=(200, 2))
+    first = ColumnNoise([("u", Gaussian(), [0]), ("v", Laplace(), [1])])
+    swapped = ColumnNoise([("u", Laplace(), [0]), ("v", Gaussian(), [1])])
+    reg = MLPLikelihoodRegressor(hidden_layer_sizes=(4,), noise=first, random_state=0)
+    reg.partial_fit(X, Y)
+    reg.set_params(noise=swapped).partial_fit(X, Y)
+    scale = reg.noise_.get_params()["u__scale"]
+    # the statistics of this call only: those of the network as it now is, on Y
+    refitted = reg.fit_noise(X, Y).noise_.get_params()["u__scale"]
+    np.testing.assert_allclose(scale, refitted, rtol=1e-6)
+
+
+def test_regressor_score_is_r2_over_the_observed_targets():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(120, 3))
+    Y = np.column_stack([X @ [1.0, 2.0, 0.0], X @ [0.0, 1.0, 1.0]])
+    Y += 0.1 * rng.normal(size=Y.shape)
+    holes = Y.copy()
+    holes[:30, 0] = np.nan
+    reg = MLPLikelihoodRegressor(hidden_layer_sizes=(8,), max_iter=30,
+                                 random_state=0).fit(X, holes)
+    predicted = reg.predict(X)
+    expected = np.mean([r2_score(Y[30:, 0], predicted[30:, 0]), r2_score(Y[:, 1], predicted[:, 1])])
+    assert reg.score(X, holes) == pytest.approx(expected)
+    assert reg.score(X, Y) == pytest.approx(r2_score(Y, predicted))
+    with pytest.raises(ValueError, match="Every entry of y is missing"):
+        reg.score(X, np.full_like(Y, np.nan))
+
+
+def test_target_columns_are_those_seen_in_fit():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(80, 2))
+    y = pd.DataFrame({"count": rng.poisson(2.0, 80).astype(float),
+                      "amount": X[:, 0] + 0.1 * rng.normal(size=80)})
+    noise = ColumnNoise([("count", Poisson(), "count"), ("amount", Gaussian(), "amount")])
+    reg = MLPLikelihoodRegressor(hidden_layer_sizes=(4,), noise=noise, max_iter=5,
+                                 random_state=0).fit(X, y)
+    assert np.isfinite(reg.log_likelihood(X, y)).all()
+    with pytest.raises(ValueError, match=r"columns of y, \['amount', 'count'\]"):
+        reg.log_likelihood(X, y[["amount", "count"]])
+    with pytest.raises(ValueError, match="columns of y"):
+        reg.partial_fit(X, y[["amount", "count"]])

@@ -72,6 +72,9 @@ class NoiseModel(BaseEstimator):
 
     param_names = ()
     support = "real"
+    # Whether the outcomes are ordered, so that a central predictive interval means
+    # something (not for a categorical variable's levels).
+    ordered_outcomes = True
     # A value inside the support that stands in for masked or impossible entries while
     # the terms are computed; their terms are discarded afterwards.
     _fill_value = 0.0

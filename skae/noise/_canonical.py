@@ -79,6 +79,7 @@ class Categorical(NoiseModel):
 
     param_names = ("p",)
     support = "simplex"
+    ordered_outcomes = False
 
     def n_raw(self, n_targets):
         return n_targets

@@ -147,8 +147,9 @@ class ColumnNoise(_BaseComposition, NoiseModel):
     def layout(self, n_targets):
         """The blocks with their columns, raw outputs and terms resolved.
 
-        Resolved once per ``blocks`` list and ``n_targets`` (every training batch asks
-        for it); ``set_params`` installs a new list, and with it a new layout.
+        Resolved once per set of blocks and ``n_targets`` (every training batch asks
+        for it): a block replaced in the list, or a new list from ``set_params``, gives
+        a new layout.
 
         Parameters
         ----------
@@ -166,11 +167,16 @@ class ColumnNoise(_BaseComposition, NoiseModel):
             Naming the columns claimed by two blocks, the columns no block covers, an
             empty block, or columns given as names that were never resolved.
         """
+        # The cache holds the block triples themselves, so that a triple replaced in
+        # the list (``blocks[0] = ...``) is told by identity: the old one, referenced
+        # here, cannot have its id reused.
+        blocks = tuple(self.blocks)
         cached = self.__dict__.get("_layout_cache")
-        if cached is not None and cached[0] is self.blocks and cached[1] == n_targets:
+        if (cached is not None and cached[1] == n_targets and len(cached[0]) == len(blocks)
+                and all(a is b for a, b in zip(cached[0], blocks))):
             return cached[2]
         layout = self._resolve_layout(n_targets)
-        self._layout_cache = (self.blocks, n_targets, layout)
+        self._layout_cache = (blocks, n_targets, layout)
         return layout
 
     def __getstate__(self):
@@ -423,8 +429,8 @@ class ColumnNoise(_BaseComposition, NoiseModel):
         lower = np.full((raw.shape[0], n_targets), np.nan)
         upper = np.full_like(lower, np.nan)
         for b in layout:
-            frozen = b.model.dist(raw[:, b.raw])
-            if hasattr(frozen, "interval"):
+            if b.model.ordered_outcomes:
+                frozen = b.model.dist(raw[:, b.raw])
                 lower[:, b.columns], upper[:, b.columns] = frozen.interval(coverage)
         return lower, upper
 

@@ -145,6 +145,8 @@ class CategoricalLevels(_IntegerLevels):
         Number of levels L (at least 2).
     """
 
+    ordered_outcomes = False
+
     def __init__(self, n_levels=2):
         self.n_levels = n_levels
 
