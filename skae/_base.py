@@ -1,5 +1,6 @@
 """What skae's estimators share: parameters, validation, the fit driver, chunked inference."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -187,6 +188,11 @@ class BaseLikelihoodNetwork(BaseEstimator):
         mask = observed_mask(targets)
         if mask is not None and not mask.any():
             raise ValueError("Every target entry is missing (NaN): there is nothing to fit.")
+        if mask is not None and not incremental and not mask.any(axis=0).all():
+            empty = np.flatnonzero(~mask.any(axis=0)).tolist()
+            warnings.warn(
+                f"Target column(s) {empty} have no observed entry: nothing is learned of "
+                "them, and a fixed scale there stays at 1.", UserWarning)
         noise = self._noise_for_training(noise, targets, sample_weight, mask, warm)
         self._noise_model = noise  # unfitted and positional: what fit_noise starts from
         layers = self._layers(X.shape[1], noise.n_raw(targets.shape[1]))

@@ -497,3 +497,11 @@ def test_sample_weight_equals_repetition(noise):
     repeated = MLPLikelihoodRegressor(noise=noise, **params).fit(
         np.repeat(X, weights, axis=0), np.repeat(y, weights))
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-5)
+
+
+def test_a_target_column_never_observed_warns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    Y = np.column_stack([X[:, 0], np.full(50, np.nan), X[:, 1]])
+    with pytest.warns(UserWarning, match=r"Target column\(s\) \[1\] have no observed entry"):
+        MLPLikelihoodRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, Y)
