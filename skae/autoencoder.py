@@ -529,4 +529,6 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.positive_only = self._noise_support() != "real"
         tags.input_tags.allow_nan = True
+        # the entries "hide" hides are NaN, which a sparse matrix cannot hold
+        tags.input_tags.sparse = self.corruption != "hide"
         return tags

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import AutoEncoder, VariationalAutoEncoder
 from skae._base import observed_mask
@@ -165,3 +166,14 @@ def test_hiding_in_training_fills_held_out_entries_better():
     plain, hiding = fill_error(None), fill_error("hide")
     assert hiding < 0.85 * plain
     assert hiding < 0.5 * np.sqrt(np.mean(truth ** 2))  # far better than the mean (0)
+
+
+@parametrize_with_checks(
+    [AutoEncoder(corruption="hide", corruption_level=0.1, hidden_layer_sizes=(16,),
+                 max_iter=50, random_state=0)],
+    expected_failed_checks=lambda estimator: {
+        "check_sample_weight_equivalence_on_dense_data":
+            "repeated rows are hidden by different draws than one weighted row"})
+def test_hiding_autoencoder_is_sklearn_compatible(estimator, check):
+    # its tags say it takes no sparse input, so the sparse checks expect the refusal
+    check(estimator)
