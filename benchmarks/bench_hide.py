@@ -104,7 +104,8 @@ def main():
         cells = []
         for model in MODELS:
             values = np.array([errors[model] for errors in per_seed])
-            cells.append(f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0:.3f}")
+            sd = values.std(ddof=1) if len(values) > 1 else 0.0
+            cells.append(f"{values.mean():.3f} ± {sd:.3f}")
         wins = sum(e["corruption='hide'"] < e["corruption=None"] for e in per_seed)
         print(f"| {table} | " + " | ".join(cells) + f" | {wins}/{len(per_seed)} |")
 

@@ -22,8 +22,9 @@ def check_corruption(corruption, corruption_level):
     """Raise a ValueError naming the parameters if the level does not suit the kind.
 
     ``corruption_level`` is a fraction of entries in ``[0, 1)`` for ``"mask"``,
-    ``"hide"`` and ``"salt_and_pepper"`` and a standard deviation ``>= 0`` for ``"gaussian"``; the
-    type and sign are checked by the estimator's ``_parameter_constraints``.
+    ``"hide"`` and ``"salt_and_pepper"`` and a standard deviation ``>= 0`` for
+    ``"gaussian"``; the type and sign are checked by the estimator's
+    ``_parameter_constraints``.
     """
     if corruption is None:
         return
