@@ -1,4 +1,4 @@
-"""Input corruption for denoising training: masking, Gaussian and salt-and-pepper noise.
+"""Input corruption for denoising training: masking, hiding, Gaussian and salt-and-pepper noise.
 
 A denoising autoencoder sees a corrupted copy :math:`\\tilde x \\sim q(\\tilde x \\mid x)`
 of each training row and is scored on the likelihood of the clean row,
@@ -12,18 +12,19 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 
-CORRUPTIONS = ("mask", "gaussian", "salt_and_pepper")
+CORRUPTIONS = ("mask", "hide", "gaussian", "salt_and_pepper")
 
 # the kinds whose level is a fraction of entries, as opposed to a standard deviation
-_FRACTION_KINDS = ("mask", "salt_and_pepper")
+_FRACTION_KINDS = ("mask", "hide", "salt_and_pepper")
 
 
 def check_corruption(corruption, corruption_level):
     """Raise a ValueError naming the parameters if the level does not suit the kind.
 
-    ``corruption_level`` is a fraction of entries in ``[0, 1)`` for ``"mask"`` and
-    ``"salt_and_pepper"`` and a standard deviation ``>= 0`` for ``"gaussian"``; the
-    type and sign are checked by the estimator's ``_parameter_constraints``.
+    ``corruption_level`` is a fraction of entries in ``[0, 1)`` for ``"mask"``,
+    ``"hide"`` and ``"salt_and_pepper"`` and a standard deviation ``>= 0`` for
+    ``"gaussian"``; the type and sign are checked by the estimator's
+    ``_parameter_constraints``.
     """
     if corruption is None:
         return
@@ -48,6 +49,11 @@ class Corruption:
         Each entry is set to 0 with probability ``level`` (masking noise: the encoder
         must infer what it does not see from what it does). Zero is "off" for pixels,
         counts and standardised data alike.
+    ``"hide"``
+        Each entry is set to NaN (missing) with probability ``level``: the network
+        sees it as it sees a missing entry (filled, with its indicator where the
+        model has them), so it learns to fill in what it cannot see from what it can.
+        Needs dense X: sparse matrices cannot hold NaN.
     ``"gaussian"``
         :math:`\\tilde x = x + \\varepsilon`, :math:`\\varepsilon \\sim N(0, \\text{level}^2)`
         independently per entry.
@@ -64,7 +70,7 @@ class Corruption:
 
     Parameters
     ----------
-    kind : {"mask", "gaussian", "salt_and_pepper"}
+    kind : {"mask", "hide", "gaussian", "salt_and_pepper"}
     level : float
         Fraction of entries corrupted, or the standard deviation of ``"gaussian"``.
     low, high : float, default=0.0, 1.0
@@ -98,6 +104,8 @@ class Corruption:
         if self.kind == "mask":
             # a product keeps NaN (a missing entry) missing, where assigning 0 would not
             return X * (~hit).astype(X.dtype)
+        if self.kind == "hide":
+            return np.where(hit, X.dtype.type(np.nan), X)
         high = random_state.random_sample(X.shape) < 0.5
         values = np.where(high, X.dtype.type(self.high), X.dtype.type(self.low))
         hit &= ~np.isnan(X)

@@ -57,21 +57,3 @@ class FillMissing:
             return np.where(missing, self.means, X) if missing.any() else X
         return np.hstack([np.where(missing, self.means, X), missing.astype(X.dtype)])
 
-
-class MaskObserved:
-    """Training-input corruption: each observed entry is hidden (set to NaN) with
-    probability ``rate``, so that the network learns to fill in what it cannot see
-    from what it can (denoising by masking); the targets stay clean.
-
-    Parameters
-    ----------
-    rate : float in [0, 1)
-        Probability of hiding an observed entry.
-    """
-
-    def __init__(self, rate):
-        self.rate = rate
-
-    def __call__(self, X, random_state):
-        hidden = random_state.random_sample(X.shape) < self.rate
-        return np.where(hidden, np.asarray(np.nan, dtype=X.dtype), X)

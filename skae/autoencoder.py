@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -110,10 +111,16 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         Activation of the code layer. The default linear code cannot die; a
         ``"logistic"`` code in (0, 1) is the classic sparse and contractive
         autoencoder's.
-    corruption : {"mask", "gaussian", "salt_and_pepper"} or None, default=None
+    corruption : {"mask", "hide", "gaussian", "salt_and_pepper"} or None, default=None
         Corrupt the inputs of training batches, afresh every batch, while the loss
         stays the likelihood of the clean rows (a denoising autoencoder):
         ``"mask"`` sets a fraction ``corruption_level`` of the entries to 0,
+        ``"hide"`` hides a fraction ``corruption_level`` of the observed entries as
+        missing (NaN): the network sees them at the training mean beside a
+        missingness indicator, as it sees missing entries, while the likelihood
+        keeps every observed entry, so it learns to fill in what it cannot see
+        (dense X only; a fit with ``"hide"`` gives the network the indicator
+        columns even when X has no NaN),
         ``"gaussian"`` adds :math:`N(0, \\text{corruption\\_level}^2)` noise to every
         entry, ``"salt_and_pepper"`` sets a fraction ``corruption_level`` of the
         entries to the smallest or the largest value of the training data (each
@@ -124,7 +131,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         before ``max_iter`` even with ``tol=0``; pass ``n_iter_no_change=np.inf``
         to run every epoch, or stop early on the held-out likelihood.
     corruption_level : float, default=0.25
-        Fraction of entries corrupted (``"mask"``, ``"salt_and_pepper"``; in [0, 1))
+        Fraction of entries corrupted (``"mask"``, ``"hide"``, ``"salt_and_pepper"``;
+        in [0, 1))
         or standard deviation of the noise (``"gaussian"``). Ignored without
         ``corruption``.
     contraction : float, default=0.0
@@ -294,6 +302,13 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
                           ensure_all_finite="allow-nan")
         if reset:
             self._input_fill = FillMissing.fit(X)
+            if self.corruption == "hide" and not sp.issparse(X):
+                # Without indicators a hidden entry would look like an observed entry
+                # that happens to equal its column's mean, and the network could not
+                # learn to tell what it must fill in from what it sees. The input
+                # layer is fixed by the first fit: later fits and partial_fit calls
+                # keep it, whatever corruption they use.
+                self._input_fill.indicators = True
         return X, None
 
     def _noise_for_training(self, noise, targets, sample_weight, mask, warm):
@@ -301,6 +316,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         # training alone is checked and set up here, so that fit_noise still works
         # after set_params(solver="lbfgs") and keeps the salt-and-pepper values.
         check_corruption(self.corruption, self.corruption_level)
+        if self.corruption == "hide" and sp.issparse(targets):
+            raise ValueError(
+                "corruption='hide' hides entries as NaN, which a sparse matrix cannot "
+                "hold; pass X as a dense array, or use corruption='mask'.")
         self._check_deterministic_for_lbfgs()
         if self.corruption == "salt_and_pepper" and (
                 not warm or not hasattr(self, "_corruption_range")):
@@ -510,4 +529,6 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.positive_only = self._noise_support() != "real"
         tags.input_tags.allow_nan = True
+        # the entries "hide" hides are NaN, which a sparse matrix cannot hold
+        tags.input_tags.sparse = self.corruption != "hide"
         return tags

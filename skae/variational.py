@@ -80,12 +80,15 @@ class VariationalAutoEncoder(AutoEncoder):
 verbose, warm_start, momentum, nesterovs_momentum, validation_fraction, beta_1, beta_2, \
 epsilon, n_iter_no_change, max_fun, n_threads, partial_fit_noise
         As in :class:`AutoEncoder`.
-    corruption : {"mask", "gaussian", "salt_and_pepper"} or None, default=None
+    corruption : {"mask", "hide", "gaussian", "salt_and_pepper"} or None, default=None
         Corrupt the encoder's inputs of training batches, as in :class:`AutoEncoder`
         (a denoising VAE): the ELBO stays that of the clean rows, and scoring,
-        :meth:`transform` and :meth:`elbo` see the inputs as given.
+        :meth:`transform` and :meth:`elbo` see the inputs as given. With ``"hide"``
+        the encoder sees the hidden entries as missing (at the training mean, beside
+        their indicators), and the ELBO keeps every observed entry.
     corruption_level : float, default=0.25
-        The fraction of entries corrupted (``"mask"``, ``"salt_and_pepper"``) or the
+        The fraction of entries corrupted (``"mask"``, ``"hide"``,
+        ``"salt_and_pepper"``) or the
         standard deviation of the added noise (``"gaussian"``).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, the early-stopping split and the

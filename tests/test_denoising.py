@@ -45,7 +45,7 @@ def test_salt_and_pepper_uses_the_training_range():
     assert high.mean() == pytest.approx(0.5, abs=0.03)
 
 
-@pytest.mark.parametrize("kind", ["mask", "gaussian", "salt_and_pepper"])
+@pytest.mark.parametrize("kind", ["mask", "hide", "gaussian", "salt_and_pepper"])
 def test_corruption_keeps_float32_reads_sparse_and_is_seeded(kind):
     rng = np.random.RandomState(0)
     X = _unit_data(rng, (30, 8)).astype(np.float32)
@@ -68,6 +68,7 @@ def test_missing_entries_stay_missing(kind):
 
 @pytest.mark.parametrize("kind, level, match", [
     ("mask", 1.0, "fraction of entries"),
+    ("hide", 1.0, "fraction of entries"),
     ("salt_and_pepper", 1.5, "fraction of entries"),
     ("gaussian", -0.1, "corruption_level"),
     ("blur", 0.1, "corruption must be"),

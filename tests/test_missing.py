@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from skae import AutoEncoder, MLPLikelihoodRegressor
-from skae._missing import FillMissing, MaskObserved
+from skae._missing import FillMissing
 from skae.noise import Bernoulli, ColumnNoise, Gaussian
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -127,13 +127,8 @@ def test_regressor_masks_missing_targets():
     np.testing.assert_allclose(reg.log_likelihood(X, Y_missing), expected, rtol=1e-5)
 
 
-def test_fill_missing_and_mask_observed():
+def test_fill_missing():
     X = np.array([[1.0, np.nan], [3.0, 4.0], [np.nan, np.nan]])
     fill = FillMissing.fit(X)
     np.testing.assert_array_equal(fill.means, [2.0, 4.0])
     np.testing.assert_array_equal(fill(X), [[1, 4, 0, 1], [3, 4, 0, 0], [2, 4, 1, 1]])
-    rng = np.random.RandomState(0)
-    big = np.ones((2000, 5))
-    hidden = np.isnan(MaskObserved(0.3)(big, rng))
-    assert abs(hidden.mean() - 0.3) < 0.02
-    assert not np.isnan(big).any()  # the input itself is untouched
