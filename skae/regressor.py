@@ -599,7 +599,8 @@ n_iter_, t_, n_layers_
         negated mean for ``GridSearchCV``. Closed forms (see each noise model's
         docstring): Gaussian, Laplace, LogNormal, StudentT with ``df > 1``, Poisson
         (the infinite sum over counts in closed form, with Bessel functions),
-        Bernoulli (the Brier score for binary targets).
+        Bernoulli (the Brier score for binary targets), and a
+        :class:`~skae.noise.ColumnNoise` whose blocks all have one.
 
         Parameters
         ----------

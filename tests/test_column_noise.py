@@ -262,3 +262,31 @@ def test_target_columns_are_those_seen_in_fit():
         reg.log_likelihood(X, y[["amount", "count"]])
     with pytest.raises(ValueError, match="columns of y"):
         reg.partial_fit(X, y[["amount", "count"]])
+
+
+def test_crps_block_by_block():
+    rng = np.random.default_rng(11)
+    n = 20
+    y = np.column_stack([rng.normal(size=n), rng.poisson(2.0, n), rng.integers(0, 2, n),
+                         rng.normal(size=n)]).astype(float)
+    raw = rng.normal(size=(n, 4))
+    noise = ColumnNoise([("num", Gaussian(scale=1.5), [0, 3]), ("count", Poisson(), [1]),
+                         ("flag", Bernoulli(), [2])])
+    scores = noise.crps(y, raw)
+    # the raw outputs come block by block: num's two, then count's, then flag's
+    np.testing.assert_allclose(scores[:, [0, 3]],
+                               Gaussian(scale=1.5).crps(y[:, [0, 3]], raw[:, 0:2]))
+    np.testing.assert_allclose(scores[:, 1], Poisson().crps(y[:, [1]], raw[:, [2]])[:, 0])
+    np.testing.assert_allclose(scores[:, 2], Bernoulli().crps(y[:, [2]], raw[:, [3]])[:, 0])
+    # the regressor sums them over the observed outputs
+    X = rng.normal(size=(n, 2))
+    reg = MLPLikelihoodRegressor(hidden_layer_sizes=(4,), noise=noise, max_iter=3,
+                                 random_state=0).fit(X, y)
+    holes = y.copy()
+    holes[0, 1] = np.nan
+    expected = reg.noise_.crps(y, reg._raw(X))
+    expected[0, 1] = 0
+    np.testing.assert_allclose(reg.crps(X, holes), expected.sum(axis=1), rtol=1e-5)
+    with pytest.raises(ValueError, match="block 'cat' .*no closed-form CRPS"):
+        ColumnNoise([("cat", Categorical(), [0, 1])]).crps(np.eye(2)[[0, 1, 1]],
+                                                           np.zeros((3, 2)))

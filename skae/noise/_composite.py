@@ -401,6 +401,26 @@ class ColumnNoise(_BaseComposition, NoiseModel):
                 out[name][:, b.columns] = value
         return out
 
+    def crps(self, y, raw):
+        """The CRPS of every entry, each block's by its own closed form.
+
+        Raises
+        ------
+        ValueError
+            Naming the first block whose model has no closed form, or whose targets
+            lie outside its support.
+        """
+        y = self.validate_target(y)
+        raw = np.asarray(raw)
+        out = np.empty(y.shape, dtype=np.result_type(y.dtype, raw.dtype))
+        for b in self._target_layout(y):
+            try:
+                out[:, b.columns] = b.model.crps(y[:, b.columns], raw[:, b.raw])
+            except ValueError as exc:
+                raise ValueError(f"ColumnNoise block {b.name!r} (columns "
+                                 f"{_describe(b.columns)}): {exc}") from None
+        return out
+
     def mean(self, raw):
         raw = np.asarray(raw)
         layout, n_targets = self._raw_layout(raw)
