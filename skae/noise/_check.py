@@ -800,8 +800,9 @@ def _numeric_crps(frozen, y):
 @_noise_check
 def check_crps(model, rng, *, n_samples, n_targets):
     """Where a model has a closed-form ``crps``, it is the integral of
-    ``(F(t) - 1{t >= y})^2`` with ``F`` the CDF of ``dist(raw)``, computed numerically
-    for a few rows, and float32 inputs give a float32 result."""
+    ``(F(t) - 1{t >= y})^2`` with ``F`` the CDF of ``dist(raw)`` (a composite's block
+    by block), computed numerically for a few rows, and float32 inputs give a float32
+    result."""
     y, raw = _draw(model, rng, n_samples, n_targets)
     try:
         closed = model.crps(y, raw)
@@ -811,10 +812,13 @@ def check_crps(model, rng, *, n_samples, n_targets):
         raise
     _assert_shape(closed, y.shape, "crps(y, raw)")
     rows = min(3, n_samples)
-    params = model.params(raw[:rows])
-    expected = np.array([[
-        _numeric_crps(model._scipy({name: value[i, j] for name, value in params.items()}),
-                      y[i, j]) for j in range(y.shape[1])] for i in range(rows)])
+    expected = np.empty((rows, y.shape[1]))
+    for block, columns, raw_columns, _ in _blocks(model, y.shape[1]):
+        params = block.params(raw[:rows][:, raw_columns])
+        for i in range(rows):
+            for k, j in enumerate(columns):
+                entry = {name: value[i, k] for name, value in params.items()}
+                expected[i, j] = _numeric_crps(block._scipy(entry), y[i, j])
     _assert_close(closed[:rows], expected, "crps differs from the numerical integral of "
                   "(F(t) - 1{t >= y})^2", name="crps", rtol=1e-6, atol=1e-9)
     single = model.crps(y.astype(np.float32), raw.astype(np.float32))
