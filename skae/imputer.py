@@ -235,7 +235,7 @@ class _Column:
             # numbers in an object array (a mixed table's to_numpy())
             self.kind = self.model = "real"
         if self.kind in ("real", "count"):
-            seen = seen.astype(float)
+            seen = _finite(seen, self.name)
             if self.kind == "count" and (seen < 0).any():
                 raise ValueError(f"Column {self.name!r} is of type 'count' but holds "
                                  "negative values.")
@@ -274,7 +274,7 @@ class _Column:
         n = len(values)
         if self.kind in ("real", "count"):
             out = np.full(n, np.nan)
-            out[observed] = (values[observed].astype(float) - self.center) / self.spread
+            out[observed] = (_finite(values[observed], self.name) - self.center) / self.spread
             return out[:, None]
         codes = np.full(n, -1)
         codes[observed] = _codes(values[observed], self.levels)
@@ -512,9 +512,16 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
                 X = X.astype(object)
             values = [X[:, j] for j in range(X.shape[1])]
         observed = [~_is_missing(v, self.missing_values) for v in values]
-        names = list(X.columns) if is_frame else range(len(values))
-        for name, v, o in zip(names, values, observed):
-            _check_observed_values(name, v[o], self.missing_values)
+        # NaN that is not the placeholder would count as observed (a DataFrame's NaN,
+        # read as objects, is always missing)
+        if not _is_na_value(self.missing_values):
+            for j, v in enumerate(values):
+                if v.dtype.kind == "f" and np.isnan(v).any():
+                    raise ValueError(
+                        f"Input X contains NaN in column {j}, and missing_values is "
+                        f"{self.missing_values!r}: NaN is not a placeholder of a missing "
+                        "entry here. Set missing_values=np.nan, or replace the NaN with the "
+                        "placeholder.")
         return values, observed, is_frame
 
     def _check_frame_columns(self, X, reset):
@@ -884,22 +891,12 @@ def _is_na_value(value):
         isinstance(value, float) and math.isnan(value))
 
 
-def _check_observed_values(name, seen, missing_values):
-    """An observed entry is a value: not infinite, and not NaN where NaN is not the
-    placeholder (in a numeric array, where it would otherwise count as observed)."""
-    if seen.dtype == object:
-        numbers = np.array([v for v in seen.tolist() if _is_real_number(v)], dtype=float)
-    elif seen.dtype.kind == "f":
-        numbers = seen
-    else:
-        return
-    if np.isnan(numbers).any():
-        raise ValueError(
-            f"Input X contains NaN in column {name!r}, and missing_values is "
-            f"{missing_values!r}: NaN is not a placeholder of a missing entry here. "
-            "Set missing_values=np.nan, or replace the NaN with the placeholder.")
-    if np.isinf(numbers).any():
+def _finite(seen, name):
+    """The observed entries of a real or count column as floats; infinity is an error."""
+    seen = seen.astype(float)
+    if np.isinf(seen).any():
         raise ValueError(f"Input X contains infinity in column {name!r}.")
+    return seen
 
 
 def _restore_dtype(series, dtype):
