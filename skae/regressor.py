@@ -786,7 +786,11 @@ def crps_scorer(estimator, X, y):
 
 
 def _modelled(transform):
-    """The variable a noise model of the targets with this latent transform models."""
+    """The variable a noise model of the targets with this latent transform models (a
+    composite's: per block)."""
+    if isinstance(transform, tuple):
+        return ", ".join(f"{name}: {'as it is' if t is None else _modelled(t)}"
+                         for name, t in transform)
     return "y" if transform == "identity" else f"{transform} y"
 
 

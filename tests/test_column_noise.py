@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV
 
 from skae import AutoEncoder, MLPLikelihoodRegressor
 from skae.noise import (Bernoulli, Categorical, CategoricalLevels, ColumnNoise, Gaussian,
-                        Laplace, Poisson)
+                        Laplace, LogNormal, Poisson)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -156,12 +156,18 @@ def test_regressor_predicts_mixed_outputs_jointly():
     assert draws.shape == (5, 3, 4)
     assert set(np.unique(draws[:, 1])) <= {0.0, 1.0}
     assert np.all(draws[:, 0] == np.round(draws[:, 0]))
-    # the exact log-likelihood is the sum of the blocks' with the fitted scale
+    # the exact log-likelihood is the sum of the blocks' with the fitted scale; the
+    # amount's block works in standardised units (target_scaling), the others do not
     scale = reg.noise_.get_params()["amount__scale"]
     raw = reg._raw(X[:5])
+    shift, unit = reg._target_units
+    assert shift[0] == shift[1] == 0 and unit[0] == unit[1] == 1
+    np.testing.assert_allclose([shift[2], unit[2]], [Y[:, 2].mean(), Y[:, 2].std()],
+                               rtol=1e-6)
+    loc = shift[2] + unit[2] * raw[:, 2]
     expected = (stats.poisson(np.exp(raw[:, 0])).logpmf(Y[:5, 0])
                 + stats.bernoulli(1 / (1 + np.exp(-raw[:, 1]))).logpmf(Y[:5, 1])
-                + stats.norm(raw[:, 2], scale).logpdf(Y[:5, 2]))
+                + stats.norm(loc, scale).logpdf(Y[:5, 2]))
     np.testing.assert_allclose(reg.log_likelihood(X[:5], Y[:5]), expected, rtol=1e-5)
 
 
@@ -290,3 +296,44 @@ def test_crps_block_by_block():
     with pytest.raises(ValueError, match="block 'cat' .*no closed-form CRPS"):
         ColumnNoise([("cat", Categorical(), [0, 1])]).crps(np.eye(2)[[0, 1, 1]],
                                                            np.zeros((3, 2)))
+
+
+def _count_flag_amount(rng, n=200):
+    X = rng.normal(size=(n, 3))
+    count = rng.poisson(np.exp(0.3 * X[:, 0])).astype(float)
+    flag = (X[:, 1] + 0.5 * rng.normal(size=n) > 0).astype(float)
+    amount = np.exp(0.5 * X[:, 2] + 0.2 * rng.normal(size=n))
+    return X, np.column_stack([count, flag, amount])
+
+
+def test_target_scaling_works_block_by_block():
+    rng = np.random.default_rng(12)
+    X, Y = _count_flag_amount(rng)
+    noise = ColumnNoise([("count", Poisson(), [0]), ("flag", Bernoulli(), [1]),
+                         ("amount", Gaussian(), [2])])
+    params = dict(hidden_layer_sizes=(8,), noise=noise, max_iter=20, random_state=0)
+    small = MLPLikelihoodRegressor(**params).fit(X, Y)
+    # the same table with the amounts in other units: the network sees the same
+    # standardised amounts, so it trains and predicts the same, in the new units
+    moved = Y.copy()
+    moved[:, 2] = 5000 + 1000 * Y[:, 2]
+    large = MLPLikelihoodRegressor(**params).fit(X, moved)
+    np.testing.assert_allclose(large.predict(X)[:, :2], small.predict(X)[:, :2], rtol=1e-6)
+    np.testing.assert_allclose(large.predict(X)[:, 2], 5000 + 1000 * small.predict(X)[:, 2],
+                               rtol=1e-6)
+    # its density carries the Jacobian of the map, -log(1000) per row
+    np.testing.assert_allclose(large.log_likelihood(X, moved),
+                               small.log_likelihood(X, Y) - np.log(1000), rtol=1e-6)
+    unscaled = MLPLikelihoodRegressor(target_scaling=False, **params).fit(X, moved)
+    assert not np.allclose(unscaled.predict(X)[:, 2], large.predict(X)[:, 2], rtol=1e-3)
+
+
+def test_changing_a_blocks_transform_on_a_warm_start_is_an_error():
+    rng = np.random.default_rng(13)
+    X, Y = _count_flag_amount(rng)
+    gaussian = ColumnNoise([("count", Poisson(), [0]), ("amount", Gaussian(), [1, 2])])
+    reg = MLPLikelihoodRegressor(hidden_layer_sizes=(4,), noise=gaussian, max_iter=3,
+                                 warm_start=True, random_state=0).fit(X, Y)
+    lognormal = ColumnNoise([("count", Poisson(), [0]), ("amount", LogNormal(), [1, 2])])
+    with pytest.raises(ValueError, match="amount: y.*amount: log y"):
+        reg.set_params(noise=lognormal).fit(X, Y + 0.5)

@@ -469,6 +469,49 @@ class ColumnNoise(_BaseComposition, NoiseModel):
         return np.concatenate([b.model.initial_raw(y[:, b.columns], sample_weight)
                                for b in self._target_layout(y)])
 
+    # ------------------------------------------------------------ target units
+    # The regressor's target scaling (``MLPLikelihoodRegressor(target_scaling=True)``)
+    # works block by block: a location-scale block trains in standardised units, as it
+    # would alone; the other blocks (counts, flags, categories) keep their targets.
+    @property
+    def can_rescale(self):
+        """Whether some block can be rescaled (see :meth:`rescaled`)."""
+        return any(_can_rescale(model) for _, model, _ in self._checked_blocks())
+
+    @property
+    def latent_transform(self):
+        """Per block, the transform of its targets that the units are taken of
+        (``"identity"``, ``"log"``), or None for a block that is not rescaled."""
+        return tuple((name, model.latent_transform if _can_rescale(model) else None)
+                     for name, model, _ in self._checked_blocks())
+
+    def marginal_units(self, y, sample_weight=None, mask=None):
+        """Per target column, the units of a rescalable block's column (its model's
+        ``marginal_units``); shift 0 and unit 1 elsewhere.
+
+        Returns
+        -------
+        shift, unit : ndarray of shape (n_targets,)
+        """
+        y = np.asarray(y)
+        shift, unit = np.zeros(y.shape[1], y.dtype), np.ones(y.shape[1], y.dtype)
+        for b in self._target_layout(y):
+            if _can_rescale(b.model):
+                shift[b.columns], unit[b.columns] = b.model.marginal_units(
+                    y[:, b.columns], sample_weight, _block_mask(mask, b))
+        return shift, unit
+
+    def rescaled(self, shift, unit):
+        """A copy whose rescalable blocks describe targets in other units (each its
+        model's ``rescaled`` on its columns); the other blocks are unchanged."""
+        blocks = []
+        for b in self.layout(len(shift)):
+            model = b.model
+            if _can_rescale(model):
+                model = model.rescaled(shift[b.columns], unit[b.columns])
+            blocks.append((b.name, model, _original_columns(self, b.name)))
+        return type(self)(blocks)
+
     # ------------------------------------------------- fixed (ML) parameters
     def has_fixed_parameters(self):
         return any(model.has_fixed_parameters() for _, model, _ in self._checked_blocks())
@@ -511,6 +554,10 @@ class ColumnNoise(_BaseComposition, NoiseModel):
                 model = model.fit_fixed(statistics[:depth, b.columns], pooled=pooled)
             blocks.append((b.name, model, _original_columns(self, b.name)))
         return type(self)(blocks)
+
+
+def _can_rescale(model):
+    return getattr(model, "can_rescale", False)
 
 
 def _as_slice(indices):
