@@ -57,8 +57,11 @@ class MLPLikelihoodRegressor(RegressorMixin, BaseLikelihoodNetwork):
     units of ``y``: each log-likelihood includes the Jacobian ``-log s`` per target
     column. Fitting on ``1000 * y`` shifts every log-likelihood by ``-log 1000`` and
     leaves the predictions' :math:`R^2` unchanged. Models with no location-scale
-    family (Poisson, Bernoulli, Categorical, a :class:`~skae.noise.ColumnNoise`, a
-    Gaussian with a logistic link) are not rescaled.
+    family (Poisson, Bernoulli, Categorical, a Gaussian with a logistic link) are not
+    rescaled; a :class:`~skae.noise.ColumnNoise` rescales its location-scale blocks
+    only (an amount in thousands beside a count and a flag: on
+    ``benchmarks/bench_mixed_targets.py`` the unscaled amount's large gradients also
+    cost the flag's likelihood).
 
     Parameters
     ----------
