@@ -20,29 +20,82 @@ def _softplus(x):
     return np.logaddexp(0, x)
 
 
+def _log_level_probability(lower, upper):
+    """``log P(y = k) = log(sigmoid(c_(k+1)) - sigmoid(c_k))`` from the cutpoints
+    below and above the level (``-inf`` / ``+inf`` at the end levels).
+
+    As ``-softplus(-c_(k+1)) - softplus(c_k) + log(1 - e^(c_k - c_(k+1)))``: no
+    difference of two probabilities, which rounds to 0 once both are near 0 or 1.
+    """
+    with np.errstate(divide="ignore"):  # equal cutpoints: a level of probability 0
+        return -_softplus(-upper) - _softplus(lower) + np.log(-np.expm1(-(upper - lower)))
+
+
+def _level_bounds(k, cuts):
+    """The cutpoints below and above level ``k``, the infinities at the end levels."""
+    k, *cuts = np.broadcast_arrays(k, *cuts)
+    dtype = np.result_type(cuts[0], np.float32)
+    inf = np.full(k.shape + (1,), np.inf, dtype=dtype)
+    padded = np.concatenate([-inf, np.stack(cuts, axis=-1).astype(dtype, copy=False), inf],
+                            axis=-1)
+    level = k.astype(np.intp)[..., None]
+    lower = np.take_along_axis(padded, level, axis=-1)[..., 0]
+    upper = np.take_along_axis(padded, level + 1, axis=-1)[..., 0]
+    return lower, upper
+
+
 class _OrdinalGen(stats.rv_discrete):
-    """Levels 0, ..., K-1 with ``P(y <= k) = sigmoid(c_(k+1))`` for increasing
-    cutpoints ``c_1 < ... < c_(K-1)``, given as K-1 shape parameters."""
+    """Levels 0, ..., K-1 with ``P(y <= k) = sigmoid(c_(k+1))`` for non-decreasing
+    cutpoints ``c_1 <= ... <= c_(K-1)`` on the logit scale, given as K-1 shape
+    parameters.
+
+    Every probability is computed from the cutpoints, not as a difference of
+    cumulative probabilities, which round to exactly 0 or 1 far in the tails where
+    the level's probability is still positive; the upper tail is taken as
+    ``sigmoid(-c)`` rather than ``1 - sigmoid(c)``. Equal cutpoints (a gap that
+    rounded away) leave the level between them a probability of 0.
+    """
 
     def _argcheck(self, *cuts):
         ok = np.isfinite(cuts[0])
         for lower, upper in zip(cuts[:-1], cuts[1:]):
-            ok = ok & (upper > lower)
+            ok = ok & np.isfinite(upper) & (upper >= lower)
         return ok
 
-    def _cdf(self, k, *cuts):
-        k = np.floor(k).astype(int)
-        # P(y <= k): sigmoid of cutpoint k+1, and 1 at the top level
-        choices = [special.expit(c) for c in cuts] + [np.ones_like(cuts[0])]
-        return np.choose(np.clip(k, 0, len(cuts)), choices)
+    def _logpmf(self, k, *cuts):
+        return _log_level_probability(*_level_bounds(k, cuts))
 
     def _pmf(self, k, *cuts):
-        below = np.where(k > 0, self._cdf(np.maximum(k - 1, 0), *cuts), 0.0)
-        return self._cdf(k, *cuts) - below
+        return np.exp(self._logpmf(k, *cuts))
+
+    def _cdf(self, k, *cuts):
+        return special.expit(_level_bounds(k, cuts)[1])
+
+    def _sf(self, k, *cuts):
+        return special.expit(-_level_bounds(k, cuts)[1])
+
+    def _logcdf(self, k, *cuts):
+        return -_softplus(-_level_bounds(k, cuts)[1])
+
+    def _logsf(self, k, *cuts):
+        return -_softplus(_level_bounds(k, cuts)[1])
 
     def _ppf(self, q, *cuts):
-        # the smallest level whose cumulative probability reaches q
+        # the smallest level whose cdf reaches q
         return sum((special.expit(c) < q).astype(float) for c in cuts)
+
+    def _isf(self, q, *cuts):
+        # the smallest level whose sf is at most q
+        return sum((special.expit(-c) > q).astype(float) for c in cuts)
+
+    def _stats(self, *cuts):
+        cuts = np.broadcast_arrays(*cuts)
+        mean = sum(special.expit(-c) for c in cuts)  # sum_k P(y >= k)
+        # the variance as sum_k P(y = k) (k - mean)^2, never negative: E[y^2] - mean^2
+        # cancels to rounding noise when the mass sits on one level
+        variance = sum(self._pmf(np.full(mean.shape, k), *cuts) * (k - mean) ** 2
+                       for k in range(len(cuts) + 1))
+        return mean, variance, None, None
 
 
 def _generator(n_levels):
@@ -136,11 +189,9 @@ class Ordinal(NoiseModel):
         level = y.astype(np.intp)[..., None]
         lower = np.take_along_axis(padded, level, axis=2)[..., 0]
         upper = np.take_along_axis(padded, level + 1, axis=2)[..., 0]
+        terms = -_log_level_probability(lower, upper)
         with np.errstate(over="ignore", divide="ignore"):
-            width = upper - lower  # > 0, +inf at the end levels
-            terms = (_softplus(-upper) + _softplus(lower)
-                     - np.log(-np.expm1(-width)))
-            inverse = 1 / np.expm1(width)  # 0 at the end levels
+            inverse = 1 / np.expm1(upper - lower)  # 0 at the end levels
         d_lower = special.expit(lower) + inverse
         d_upper = -special.expit(-upper) - inverse
         # d NLL / d c_j: c_j is the upper cutpoint of level j - 1 and the lower one of
@@ -159,11 +210,10 @@ class Ordinal(NoiseModel):
         """``P(y = k)`` of every level, shape (n_samples, n_targets, n_levels)."""
         raw = np.asarray(raw)
         cuts, _ = self._cutpoints(raw, self._n_targets(raw))
-        cumulative = special.expit(cuts)
         n, d, _ = cuts.shape
-        cumulative = np.concatenate([np.zeros((n, d, 1), cuts.dtype), cumulative,
-                                     np.ones((n, d, 1), cuts.dtype)], axis=2)
-        return np.diff(cumulative, axis=2)
+        inf = np.full((n, d, 1), np.inf, dtype=cuts.dtype)
+        padded = np.concatenate([-inf, cuts, inf], axis=2)
+        return np.exp(_log_level_probability(padded[..., :-1], padded[..., 1:]))
 
     def mode(self, raw):
         """The most probable level, shape (n_samples, n_targets)."""
