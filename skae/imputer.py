@@ -274,7 +274,8 @@ class _Column:
         n = len(values)
         if self.kind in ("real", "count"):
             out = np.full(n, np.nan)
-            out[observed] = (_finite(values[observed], self.name) - self.center) / self.spread
+            seen = _finite(values[observed], self.name)
+            out[observed] = (seen - self.center) / self.spread
             return out[:, None]
         codes = np.full(n, -1)
         codes[observed] = _codes(values[observed], self.levels)
@@ -359,10 +360,11 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     rounded back to integers (a pandas integer column with NaN is float64, and its
     fills stay real); give integer-coded categories ``"categorical"``. The ordinal
     levels are those of a pandas Categorical in its categories' order, else sorted
-    (a warning says so for strings, whose sorted order is rarely theirs). A column with a single observed value
-    is filled with it; a column with none is dropped, unless ``keep_empty_features``,
-    which fills it with 0 (or the string ``"missing"`` for non-numeric columns, added
-    to a Categorical's categories), as :class:`sklearn.impute.SimpleImputer` does.
+    (a warning says so for strings, whose sorted order is rarely theirs). A column
+    with a single observed value is filled with it; a column with none is dropped,
+    unless ``keep_empty_features``, which fills it with 0 (or the string
+    ``"missing"`` for non-numeric columns, added to a Categorical's categories), as
+    :class:`sklearn.impute.SimpleImputer` does.
     A DataFrame's columns are read by position and must be those seen in ``fit``,
     in the same order. A categorical column with two levels
     is modelled by a Bernoulli (the same likelihood as a Categorical over two levels,
