@@ -69,7 +69,7 @@ def mismatches(skae):
     """How many ``dist(raw).logpmf(y)`` at extreme raw are not ``-nll_terms(y, raw)``:
     further from it than 1e-6 relatively, or absolutely than the larger of 1e-6 and the
     model's own rounding (its terms sum values of ``scale`` times the row's largest
-    |raw|, each exact to epsilon; a float32 term at |raw| = 700 is exact to ~1e-4)."""
+    |raw|, each exact to epsilon, which in float32 is far above 1e-6 at |raw| = 700)."""
     values = [-700.0, -100.0, -40.0, -17.0, -5.0, 0.0, 5.0, 17.0, 40.0, 100.0, 700.0]
     cases = [(skae.noise.Bernoulli(), np.array(values)[:, None], 2, 1),
              (skae.noise.Ordinal(n_levels=3),
