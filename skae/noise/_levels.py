@@ -128,7 +128,9 @@ class Binomial(_IntegerLevels):
     with ``r`` the logit of ``p``; its gradient is ``n p - k`` (the canonical link).
     The binomial coefficient is the exact constant, so the likelihood is a normalised
     distribution of the counts (e.g. grey levels 0..16), unlike Bernoulli's
-    cross-entropy of ``k / n``.
+    cross-entropy of ``k / n``. :meth:`params` gives ``p`` and the logit; :meth:`dist`
+    is parametrised by the logit, since ``p`` rounds to exactly 0 or 1 for ``|r|`` above
+    about 37 while the counts below n (or above 0) keep a finite log-probability.
 
     Parameters
     ----------
@@ -271,7 +273,10 @@ class CategoricalLevels(_IntegerLevels):
     with gradient ``P(y_j = l) - 1{l = k}``. Unlike :class:`Ordinal` it knows no order
     of the levels, so it can put mass on two distant levels at once (a pixel that is
     either black or white); unlike :class:`Categorical` it models several variables,
-    one per column, without one-hot encoding.
+    one per column, without one-hot encoding. :meth:`params` gives the probabilities
+    ``p<k>`` and the logits ``logit<k>``; :meth:`dist` is built from the logits, since a
+    softmax rounds the least likely levels' probabilities to 0 while their
+    log-probabilities stay finite.
 
     Parameters
     ----------
