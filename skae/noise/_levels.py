@@ -18,6 +18,90 @@ def _positive_int(value, name, owner, minimum):
     return int(value)
 
 
+def _float64(x):
+    # float32 logits too: the scipy distribution's results are float64 anyway, and a
+    # float32 sigmoid or softplus underflows in the tails far sooner
+    return np.asarray(x, dtype=np.float64)
+
+
+def _smallest_level(reaches, n):
+    """The smallest ``k`` in ``0..n`` with ``reaches(k)``, by bisection, for a
+    predicate that is monotone in ``k`` and true at ``n``."""
+    n = np.asarray(n, dtype=np.float64)
+    below = np.full(n.shape, -1.0)  # reaches(below) is false, reaches(above) true
+    above = n.copy()
+    for _ in range(int(np.ceil(np.log2(np.max(n, initial=0) + 1)))):
+        open_ = above - below > 1
+        middle = np.floor((below + above) / 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hit = reaches(np.where(open_, middle, 0.0))
+        above = np.where(open_ & hit, middle, above)
+        below = np.where(open_ & ~hit, middle, below)
+    return above
+
+
+class _BinomialLogitGen(stats.rv_discrete):
+    """The binomial distribution of ``0..n`` parametrised by the logit ``r`` of its
+    success probability:
+
+    .. math:: \\log P(y = k) = \\log \\binom{n}{k} - k \\operatorname{softplus}(-r)
+              - (n - k) \\operatorname{softplus}(r).
+
+    Not by ``p``: ``expit(r)`` rounds to exactly 1 once ``r`` exceeds about 37 (17 in
+    float32), where ``log P(y = k < n)`` is still finite. The failure probability is
+    taken as ``expit(-r)``, never ``1 - expit(r)``, so each tail of the cdf is a
+    regularised incomplete beta function of a probability that did not round:
+    ``P(y <= k) = I_q(n - k, k + 1)`` and ``P(y > k) = I_p(k + 1, n - k)``.
+    """
+
+    def _argcheck(self, n, logit):
+        return (n >= 0) & (n == np.floor(n)) & np.isfinite(logit)
+
+    def _get_support(self, n, logit):
+        return self.a, n
+
+    def _logpmf(self, k, n, logit):
+        r = _float64(logit)
+        log_combinations = (special.gammaln(n + 1) - special.gammaln(k + 1)
+                            - special.gammaln(n - k + 1))
+        return log_combinations - k * np.logaddexp(0, -r) - (n - k) * np.logaddexp(0, r)
+
+    def _pmf(self, k, n, logit):
+        return np.exp(self._logpmf(k, n, logit))
+
+    def _cdf(self, k, n, logit):
+        k = np.floor(k)
+        return special.betainc(n - k, k + 1, special.expit(-_float64(logit)))
+
+    def _sf(self, k, n, logit):
+        k = np.floor(k)
+        return special.betainc(k + 1, n - k, special.expit(_float64(logit)))
+
+    def _ppf(self, q, n, logit):
+        # the smallest count whose cdf reaches q (the cdf of n is 1)
+        q, n, logit = np.broadcast_arrays(q, n, logit)
+        return _smallest_level(lambda k: self._cdf(k, n, logit) >= q, n)
+
+    def _isf(self, q, n, logit):
+        # the smallest count whose sf is at most q (the sf of n is 0)
+        q, n, logit = np.broadcast_arrays(q, n, logit)
+        return _smallest_level(lambda k: self._sf(k, n, logit) <= q, n)
+
+    def _rvs(self, n, logit, size=None, random_state=None):
+        return random_state.binomial(n, special.expit(_float64(logit)), size)
+
+    def _stats(self, n, logit):
+        r = _float64(logit)
+        p, q = special.expit(r), special.expit(-r)
+        variance = n * p * q  # not n p (1 - p), which is 0 once p rounds to 1
+        # once the variance underflows to 0, the shape moments are inf
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return n * p, variance, (q - p) / np.sqrt(variance), (1 - 6 * p * q) / variance
+
+
+_binomial_logit = _BinomialLogitGen(a=0, shapes="n, logit", name="binomial_logit")
+
+
 class _IntegerLevels(NoiseModel):
     """Targets that are integers ``0, 1, ..., top``."""
 
@@ -44,7 +128,9 @@ class Binomial(_IntegerLevels):
     with ``r`` the logit of ``p``; its gradient is ``n p - k`` (the canonical link).
     The binomial coefficient is the exact constant, so the likelihood is a normalised
     distribution of the counts (e.g. grey levels 0..16), unlike Bernoulli's
-    cross-entropy of ``k / n``.
+    cross-entropy of ``k / n``. :meth:`params` gives ``p`` and the logit; :meth:`dist`
+    is parametrised by the logit, since ``p`` rounds to exactly 0 or 1 for ``|r|`` above
+    about 37 while the counts below n (or above 0) keep a finite log-probability.
 
     Parameters
     ----------
@@ -62,7 +148,8 @@ class Binomial(_IntegerLevels):
         return _positive_int(self.n_trials, "n_trials", "Binomial", 1)
 
     def _params(self, raw, n_targets):
-        return {"p": self._link.forward(raw)}
+        # the logit too: the scipy distribution is built from it, as p rounds
+        return {"p": self._link.forward(raw), "logit": raw}
 
     def _nll_terms(self, y, raw, grad):
         n = raw.dtype.type(self._top())
@@ -84,31 +171,80 @@ class Binomial(_IntegerLevels):
         return [self._link.inverse(weighted_mean(y, sample_weight) / self._top())]
 
     def _scipy(self, params):
-        return stats.binom(self._top(), params["p"])
+        return _binomial_logit(self._top(), params["logit"])
 
 
 class _LevelsGen(stats.rv_discrete):
-    """Levels 0, ..., L-1 with probabilities ``p_0, ..., p_(L-1)`` (L shape
-    parameters)."""
+    """Levels 0, ..., L-1 with probabilities ``softmax(r_0, ..., r_(L-1))``, given by
+    their logits (L shape parameters).
 
-    def _argcheck(self, *p):
-        ok = np.ones(np.shape(p[0]), dtype=bool)
-        for p_k in p:
-            ok = ok & (np.asarray(p_k) >= 0)
+    Not by the probabilities: a softmax of logits that differ by more than about 745
+    (100 in float32) rounds the least likely levels' probabilities to 0, whose
+    log-probability ``r_k - logsumexp(r)`` is still finite. The log-mass is the
+    log-softmax; the cdf and sf are sums of the probabilities below and above a level
+    taken in logs (``logaddexp``), so neither is ``1 -`` the other.
+    """
+
+    def _argcheck(self, *logits):
+        ok = np.ones(np.shape(logits[0]), dtype=bool)
+        for logit in logits:
+            ok = ok & np.isfinite(logit)
         return ok
 
-    def _pmf(self, k, *p):
-        k = np.asarray(k).astype(int)
-        return np.choose(np.clip(k, 0, len(p) - 1), p) * ((k >= 0) & (k < len(p)))
+    @staticmethod
+    def _log_probabilities(logits):
+        """``log P(y = k)``, shape (L, ...)."""
+        return special.log_softmax(_float64(np.stack(np.broadcast_arrays(*logits))), axis=0)
 
-    def _cdf(self, k, *p):
-        k = np.floor(k).astype(int)
-        cumulative = np.cumsum(np.stack(np.broadcast_arrays(*p)), axis=0)
-        return np.choose(np.clip(k, 0, len(p) - 1), cumulative) * (k >= 0)
+    @staticmethod
+    def _at_level(k, by_level):
+        """``by_level[k]`` element by element, for levels ``k`` inside ``0..L-1``."""
+        k, *columns = np.broadcast_arrays(k, *by_level)
+        level = np.clip(k, 0, len(columns) - 1).astype(np.intp)
+        return np.take_along_axis(np.stack(columns), level[None], axis=0)[0]
 
-    def _stats(self, *p):
-        levels = np.arange(len(p)).reshape((-1,) + (1,) * np.ndim(p[0]))
-        p = np.stack(np.broadcast_arrays(*p))
+    def _logpmf(self, k, *logits):
+        return self._at_level(k, self._log_probabilities(logits))
+
+    def _pmf(self, k, *logits):
+        return np.exp(self._logpmf(k, *logits))
+
+    def _log_cdf_by_level(self, logits):
+        return np.logaddexp.accumulate(self._log_probabilities(logits), axis=0)
+
+    def _log_sf_by_level(self, logits):
+        """``log P(y > k)`` for k = 0..L-1 (``-inf`` at the top level)."""
+        log_p = self._log_probabilities(logits)
+        above = np.flip(np.logaddexp.accumulate(np.flip(log_p[1:], axis=0), axis=0), axis=0)
+        return np.concatenate([above, np.full_like(log_p[:1], -np.inf)])
+
+    def _logcdf(self, k, *logits):
+        return self._at_level(np.floor(k), self._log_cdf_by_level(logits))
+
+    def _logsf(self, k, *logits):
+        return self._at_level(np.floor(k), self._log_sf_by_level(logits))
+
+    def _cdf(self, k, *logits):
+        return np.exp(self._logcdf(k, *logits))
+
+    def _sf(self, k, *logits):
+        return np.exp(self._logsf(k, *logits))
+
+    def _ppf(self, q, *logits):
+        # the smallest level whose cdf reaches q
+        q, *logits = np.broadcast_arrays(q, *logits)
+        below = np.exp(self._log_cdf_by_level(logits)[:-1])
+        return (below < q).sum(axis=0).astype(float)
+
+    def _isf(self, q, *logits):
+        # the smallest level whose sf is at most q
+        q, *logits = np.broadcast_arrays(q, *logits)
+        above = np.exp(self._log_sf_by_level(logits)[:-1])
+        return (above > q).sum(axis=0).astype(float)
+
+    def _stats(self, *logits):
+        p = np.exp(self._log_probabilities(logits))
+        levels = np.arange(len(logits)).reshape((-1,) + (1,) * (p.ndim - 1))
         mean = (levels * p).sum(axis=0)
         return mean, ((levels - mean) ** 2 * p).sum(axis=0), None, None
 
@@ -118,7 +254,7 @@ _GENERATORS = {}
 
 def _generator(n_levels):
     if n_levels not in _GENERATORS:
-        shapes = ", ".join(f"p{k}" for k in range(n_levels))
+        shapes = ", ".join(f"logit{k}" for k in range(n_levels))
         _GENERATORS[n_levels] = _LevelsGen(a=0, b=n_levels - 1, shapes=shapes,
                                            name=f"levels{n_levels}")
     return _GENERATORS[n_levels]
@@ -137,7 +273,10 @@ class CategoricalLevels(_IntegerLevels):
     with gradient ``P(y_j = l) - 1{l = k}``. Unlike :class:`Ordinal` it knows no order
     of the levels, so it can put mass on two distant levels at once (a pixel that is
     either black or white); unlike :class:`Categorical` it models several variables,
-    one per column, without one-hot encoding.
+    one per column, without one-hot encoding. :meth:`params` gives the probabilities
+    ``p<k>`` and the logits ``logit<k>``; :meth:`dist` is built from the logits, since a
+    softmax rounds the least likely levels' probabilities to 0 while their
+    log-probabilities stay finite.
 
     Parameters
     ----------
@@ -171,8 +310,12 @@ class CategoricalLevels(_IntegerLevels):
         return special.softmax(logits, axis=1).transpose(0, 2, 1)
 
     def _params(self, raw, n_targets):
-        p = special.softmax(self._logits(raw, n_targets), axis=1)
-        return {f"p{k}": p[:, k] for k in range(p.shape[1])}
+        logits = self._logits(raw, n_targets)
+        p = special.softmax(logits, axis=1)
+        # the logits too: the scipy distribution is built from them, as a softmax
+        # rounds the least likely levels' probabilities to 0
+        return {**{f"p{k}": p[:, k] for k in range(p.shape[1])},
+                **{f"logit{k}": logits[:, k] for k in range(p.shape[1])}}
 
     def _nll_terms(self, y, raw, grad):
         n, d = y.shape
@@ -206,7 +349,7 @@ class CategoricalLevels(_IntegerLevels):
         return self._logits(raw, self._n_targets(raw)).argmax(axis=1).astype(raw.dtype)
 
     def _scipy(self, params):
-        return _generator(self._k())(*[params[name] for name in self.param_names])
+        return _generator(self._k())(*[params[f"logit{k}"] for k in range(self._k())])
 
     def sample(self, raw, n_samples=1, random_state=None):
         """Draws of the levels, shape (n_draws, n_samples, n_targets)."""
