@@ -8,10 +8,8 @@ from scipy import special, stats
 
 from skae.noise import Bernoulli, Ordinal
 
-# Raw outputs from the centre to far beyond where a sigmoid rounds to 0 or 1 (|r| ~ 37
-# in float64, ~ 17 in float32).
-EXTREME_RAW = [-700.0, -100.0, -40.0, -17.0, -5.0, 0.0, 5.0, 17.0, 40.0, 100.0, 700.0]
-MODERATE_RAW = [-5.0, -1.5, -0.3, 0.0, 0.7, 2.0, 5.0]
+from _tails import EXTREME_RAW, MODERATE_RAW, assert_log_mass_is_the_models
+
 
 
 def _ordinal_raw(n_levels, values, rng, n_rows=40):
@@ -27,36 +25,12 @@ def _hand_cutpoints(raw):
     return np.cumsum(np.column_stack([raw[:, 0], np.logaddexp(0, raw[:, 1:]) + 1e-6]), axis=1)
 
 
-def _assert_log_mass_is_the_models(noise, raw, levels, rtol):
-    """``dist(raw).logpmf(y) == -nll_terms(y, raw)`` at every level, to ``rtol`` and to
-    the model's own rounding: its terms sum values of the size of the row's largest
-    |raw|, each exact to epsilon."""
-    frozen = noise.dist(raw)
-    rounding = 4 * np.finfo(raw.dtype).eps * (1 + np.abs(raw).max(axis=1, keepdims=True))
-    for level in levels:
-        y = np.full((raw.shape[0], 1), level, dtype=raw.dtype)
-        # the model's gradient is NaN where a gap rounded away; only its terms are compared
-        with np.errstate(invalid="ignore"):
-            expected = -noise.nll_terms(y, raw)
-        log_mass = frozen.logpmf(y)
-        assert not np.any(np.isnan(expected)) and not np.any(expected == np.inf)
-        np.testing.assert_array_equal(log_mass[~np.isfinite(expected)],
-                                      expected[~np.isfinite(expected)],
-                                      err_msg=f"level {level}")
-        finite = np.isfinite(expected)
-        error = np.abs(log_mass[finite] - expected[finite])
-        allowed = rtol * np.abs(expected[finite]) + rounding[finite]
-        assert np.all(error <= allowed), (level, raw[finite][error > allowed],
-                                          log_mass[finite][error > allowed],
-                                          expected[finite][error > allowed])
-
-
 # ---------------------------------------------------------------- Bernoulli
 @pytest.mark.filterwarnings("error")
 def test_bernoulli_dist_log_mass_is_the_models_at_any_raw():
     raw = np.array(EXTREME_RAW)[:, None]
-    _assert_log_mass_is_the_models(Bernoulli(), raw, [0.0, 1.0], rtol=1e-14)
-    _assert_log_mass_is_the_models(Bernoulli(), raw.astype(np.float32), [0.0, 1.0],
+    assert_log_mass_is_the_models(Bernoulli(), raw, [0.0, 1.0], rtol=1e-14)
+    assert_log_mass_is_the_models(Bernoulli(), raw.astype(np.float32), [0.0, 1.0],
                                    rtol=1e-6)
     # the tail that expit(40) = 1.0 lost: log P(y = 0) = -softplus(40)
     assert Bernoulli().dist(np.array([[40.0]])).logpmf(0)[0, 0] == pytest.approx(-40)
@@ -126,10 +100,10 @@ def test_ordinal_dist_log_mass_is_the_models_at_any_raw(n_levels):
     noise = Ordinal(n_levels=n_levels)
     raw = _ordinal_raw(n_levels, EXTREME_RAW, np.random.default_rng(n_levels))
     levels = [float(k) for k in range(n_levels)]
-    _assert_log_mass_is_the_models(noise, raw, levels, rtol=1e-14)
+    assert_log_mass_is_the_models(noise, raw, levels, rtol=1e-14)
     # float32: where a gap of 1e-6 is lost beside a cutpoint of 100, the level between
     # has probability 0 in the model and in its distribution alike
-    _assert_log_mass_is_the_models(noise, raw.astype(np.float32), levels, rtol=1e-6)
+    assert_log_mass_is_the_models(noise, raw.astype(np.float32), levels, rtol=1e-6)
 
 
 @pytest.mark.filterwarnings("error")

@@ -8,10 +8,8 @@ from scipy import special, stats
 
 from skae.noise import Binomial, CategoricalLevels
 
-# Raw outputs from the centre to far beyond where a sigmoid rounds to 0 or 1 (|r| ~ 37
-# in float64, ~ 17 in float32) and a softmax rounds a level's probability to 0.
-EXTREME_RAW = [-700.0, -100.0, -40.0, -17.0, -5.0, 0.0, 5.0, 17.0, 40.0, 100.0, 700.0]
-MODERATE_RAW = [-5.0, -1.5, -0.3, 0.0, 0.7, 2.0, 5.0]
+from _tails import EXTREME_RAW, MODERATE_RAW, assert_log_mass_is_the_models
+
 QUANTILES = [1e-9, 0.01, 0.3, 0.5, 0.7, 0.99, 1 - 1e-9]
 
 
@@ -22,24 +20,6 @@ def _levels_raw(n_levels, values, rng, n_rows=40):
     raw[:, 0] = np.resize(values, n_rows)
     raw[-1, :3] = [700.0, 0.0, -700.0][:n_levels]
     return raw
-
-
-def _assert_log_mass_is_the_models(noise, raw, levels, rtol, scale=1):
-    """``dist(raw).logpmf(y) == -nll_terms(y, raw)`` at every level, to ``rtol`` and to
-    the model's own rounding: its terms sum values of the size of ``scale`` times the
-    row's largest |raw|, each exact to epsilon."""
-    frozen = noise.dist(raw)
-    largest = np.abs(raw).max(axis=1, keepdims=True).astype(np.float64)
-    rounding = 4 * np.finfo(raw.dtype).eps * (1 + scale * largest)
-    for level in levels:
-        y = np.full((raw.shape[0], 1), level, dtype=raw.dtype)
-        expected = -noise.nll_terms(y, raw)
-        log_mass = frozen.logpmf(y)
-        assert np.all(np.isfinite(expected)), f"level {level}"
-        error = np.abs(log_mass - expected)
-        allowed = rtol * np.abs(expected) + rounding
-        assert np.all(error <= allowed), (level, raw[(error > allowed)[:, 0]],
-                                          log_mass[error > allowed], expected[error > allowed])
 
 
 def _assert_quantiles_are_the_smallest_levels(frozen, n_rows):
@@ -110,8 +90,8 @@ def test_binomial_dist_log_mass_is_the_models_at_any_raw(n_trials):
     noise = Binomial(n_trials=n_trials)
     raw = np.array(EXTREME_RAW)[:, None]
     levels = [float(k) for k in range(n_trials + 1)]
-    _assert_log_mass_is_the_models(noise, raw, levels, rtol=1e-14, scale=n_trials)
-    _assert_log_mass_is_the_models(noise, raw.astype(np.float32), levels, rtol=1e-6,
+    assert_log_mass_is_the_models(noise, raw, levels, rtol=1e-14, scale=n_trials)
+    assert_log_mass_is_the_models(noise, raw.astype(np.float32), levels, rtol=1e-6,
                                    scale=n_trials)
 
 
@@ -181,8 +161,8 @@ def test_levels_dist_log_mass_is_the_models_at_any_raw(n_levels):
     noise = CategoricalLevels(n_levels=n_levels)
     raw = _levels_raw(n_levels, EXTREME_RAW, np.random.default_rng(n_levels))
     levels = [float(k) for k in range(n_levels)]
-    _assert_log_mass_is_the_models(noise, raw, levels, rtol=1e-14)
-    _assert_log_mass_is_the_models(noise, raw.astype(np.float32), levels, rtol=1e-6)
+    assert_log_mass_is_the_models(noise, raw, levels, rtol=1e-14)
+    assert_log_mass_is_the_models(noise, raw.astype(np.float32), levels, rtol=1e-6)
 
 
 @pytest.mark.filterwarnings("error")
