@@ -188,11 +188,8 @@ class BaseLikelihoodNetwork(BaseEstimator):
         mask = observed_mask(targets)
         if mask is not None and not mask.any():
             raise ValueError("Every target entry is missing (NaN): there is nothing to fit.")
-        if mask is not None and not incremental and not mask.any(axis=0).all():
-            empty = np.flatnonzero(~mask.any(axis=0)).tolist()
-            warnings.warn(
-                f"Target column(s) {empty} have no observed entry: nothing is learned of "
-                "them, and a fixed scale there stays at 1.", UserWarning)
+        if mask is not None and not incremental:
+            _warn_of_unobserved_columns(mask)
         noise = self._noise_for_training(noise, targets, sample_weight, mask, warm)
         self._noise_model = noise  # unfitted and positional: what fit_noise starts from
         layers = self._layers(X.shape[1], noise.n_raw(targets.shape[1]))
@@ -420,6 +417,13 @@ class BaseLikelihoodNetwork(BaseEstimator):
             return resolve_noise(self.noise).support
         except ValueError:
             return "real"
+
+
+def _warn_of_unobserved_columns(mask):
+    empty = np.flatnonzero(~mask.any(axis=0)).tolist()
+    if empty:
+        warnings.warn(f"Target column(s) {empty} have no observed entry: nothing is "
+                      "learned of them, and a fixed scale there stays at 1.", UserWarning)
 
 
 def _statistics_kind(noise):

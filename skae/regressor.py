@@ -426,7 +426,8 @@ n_iter_, t_, n_layers_
         observed entries of y.
 
         As :class:`~sklearn.base.RegressorMixin`'s score (the outputs' :math:`R^2`
-        averaged uniformly), but an entry of y that is NaN is missing, as in ``fit``:
+        averaged uniformly, the same figure where y has no NaN), but an entry of y that
+        is NaN is missing, as in ``fit``:
         each output's :math:`R^2` is taken over the rows where it is observed, and an
         output observed nowhere is left out. :func:`log_likelihood_scorer` scores the
         whole predictive distribution instead.
@@ -443,9 +444,7 @@ n_iter_, t_, n_layers_
         """
         X, Y = self._validate_scored(X, y)
         observed = ~np.isnan(Y)
-        if observed.all():
-            return super().score(X, y, sample_weight)
-        predicted = self.predict(X).reshape(Y.shape)
+        predicted = self.noise_.mean(self._forward(X))  # X is validated already
         weights = None if sample_weight is None else np.asarray(sample_weight)
         scores = [r2_score(Y[rows, k], predicted[rows, k],
                            sample_weight=None if weights is None else weights[rows])

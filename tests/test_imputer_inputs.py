@@ -1,6 +1,8 @@
 """AutoEncoderImputer on the inputs a table arrives in: column labels and order, object
 arrays, pandas' nullable dtypes, placeholders, infinities and empty columns."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -154,26 +156,7 @@ def test_string_ordinal_levels_in_sorted_order_warn():
         AutoEncoderImputer(column_types={"size": "ordinal"}, **FAST).fit(X)
     X["size"] = pd.Categorical(X["size"], categories=["lo", "mid", "hi"], ordered=True)
     imputer = AutoEncoderImputer(column_types={"size": "ordinal"}, **FAST)
-    with warnings_as_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
         imputer.fit(X)
     assert imputer.columns_[2].levels.tolist() == ["lo", "mid", "hi"]
-
-
-def warnings_as_errors():
-    import warnings
-
-    context = warnings.catch_warnings()
-    context.__enter__()
-    warnings.simplefilter("error", UserWarning)
-    return _Exit(context)
-
-
-class _Exit:
-    def __init__(self, context):
-        self.context = context
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.context.__exit__(*exc)

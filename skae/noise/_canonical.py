@@ -10,53 +10,9 @@ from scipy import special, stats
 from sklearn.utils import check_random_state
 
 from ._base import NoiseModel
+from ._levels import binomial_logit
 from ._links import LogisticLink, LogLink
 from ._stats import row_dot, weighted_mean
-
-
-class _BernoulliLogitGen(stats.rv_discrete):
-    """The Bernoulli distribution on {0, 1} parametrised by its logit ``r``:
-
-    .. math:: \\log P(y = 1) = -\\operatorname{softplus}(-r), \\qquad
-              \\log P(y = 0) = -\\operatorname{softplus}(r).
-
-    Not by ``p``: ``expit(r)`` rounds to exactly 1 once ``r`` exceeds about 37 (17 in
-    float32), where ``log P(y = 0)`` is still the finite ``-r``; every formula below
-    takes ``P(y = 0)`` as ``expit(-r)`` rather than ``1 - expit(r)``.
-    """
-
-    def _argcheck(self, logit):
-        return np.isfinite(logit)
-
-    def _logpmf(self, k, logit):
-        return -np.logaddexp(0, np.where(k == 1, -logit, logit))
-
-    def _pmf(self, k, logit):
-        return np.exp(self._logpmf(k, logit))
-
-    def _cdf(self, k, logit):
-        return np.where(k >= 1, 1.0, special.expit(-logit))
-
-    def _sf(self, k, logit):
-        return np.where(k >= 1, 0.0, special.expit(logit))
-
-    def _ppf(self, q, logit):
-        # the smallest outcome whose cdf reaches q
-        return (q > special.expit(-logit)).astype(float)
-
-    def _isf(self, q, logit):
-        # the smallest outcome whose sf is at most q
-        return (special.expit(logit) > q).astype(float)
-
-    def _stats(self, logit):
-        p, q = special.expit(logit), special.expit(-logit)
-        variance = p * q  # not p (1 - p), which is 0 once p rounds to 1
-        # once the variance underflows to 0, the shape moments are inf
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return p, variance, (q - p) / np.sqrt(variance), 1 / variance - 6
-
-
-_bernoulli_logit = _BernoulliLogitGen(a=0, b=1, shapes="logit", name="bernoulli_logit")
 
 
 class Bernoulli(NoiseModel):
@@ -76,7 +32,8 @@ class Bernoulli(NoiseModel):
     _link = LogisticLink()
 
     def _params(self, raw, n_targets):
-        # the logit too: the scipy distribution is built from it, as p rounds
+        # the logit too: the scipy distribution is built from it, as p rounds to 0 or 1
+        # (about |raw| > 37) where log P(y) is still finite
         return {"p": self._link.forward(raw), "logit": raw}
 
     def _nll_terms(self, y, raw, grad):
@@ -102,7 +59,7 @@ class Bernoulli(NoiseModel):
         return [self._link.inverse(weighted_mean(y, sample_weight))]
 
     def _scipy(self, params):
-        return _bernoulli_logit(params["logit"])
+        return binomial_logit(1, params["logit"])  # one trial
 
     def _crps(self, y, params):
         # F jumps from 1 - p to 1 at 1: y (1 - p)^2 + (1 - y) p^2, the Brier score

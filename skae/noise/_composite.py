@@ -504,13 +504,9 @@ class ColumnNoise(_BaseComposition, NoiseModel):
     def rescaled(self, shift, unit):
         """A copy whose rescalable blocks describe targets in other units (each its
         model's ``rescaled`` on its columns); the other blocks are unchanged."""
-        blocks = []
-        for b in self.layout(len(shift)):
-            model = b.model
-            if _can_rescale(model):
-                model = model.rescaled(shift[b.columns], unit[b.columns])
-            blocks.append((b.name, model, _original_columns(self, b.name)))
-        return type(self)(blocks)
+        return self._with_models(len(shift), lambda b: (
+            b.model.rescaled(shift[b.columns], unit[b.columns]) if _can_rescale(b.model)
+            else b.model))
 
     # ------------------------------------------------- fixed (ML) parameters
     def has_fixed_parameters(self):
@@ -546,14 +542,20 @@ class ColumnNoise(_BaseComposition, NoiseModel):
         if statistics is None:
             return self
         statistics = np.asarray(statistics)
-        blocks = []
-        for b in self.layout(statistics.shape[1]):
+
+        def fitted(b):
             depth = _statistics_depth(b)
-            model = b.model
-            if depth:
-                model = model.fit_fixed(statistics[:depth, b.columns], pooled=pooled)
-            blocks.append((b.name, model, _original_columns(self, b.name)))
-        return type(self)(blocks)
+            if not depth:
+                return b.model
+            return b.model.fit_fixed(statistics[:depth, b.columns], pooled=pooled)
+
+        return self._with_models(statistics.shape[1], fitted)
+
+    def _with_models(self, n_targets, new_model):
+        """A copy with each block's model replaced by ``new_model(block)`` (a block of
+        :meth:`layout`), its columns given as they were."""
+        return type(self)([(b.name, new_model(b), _original_columns(self, b.name))
+                           for b in self.layout(n_targets)])
 
 
 def _can_rescale(model):

@@ -99,7 +99,7 @@ class _BinomialLogitGen(stats.rv_discrete):
             return n * p, variance, (q - p) / np.sqrt(variance), (1 - 6 * p * q) / variance
 
 
-_binomial_logit = _BinomialLogitGen(a=0, shapes="n, logit", name="binomial_logit")
+binomial_logit = _BinomialLogitGen(a=0, shapes="n, logit", name="binomial_logit")
 
 
 class _IntegerLevels(NoiseModel):
@@ -171,7 +171,7 @@ class Binomial(_IntegerLevels):
         return [self._link.inverse(weighted_mean(y, sample_weight) / self._top())]
 
     def _scipy(self, params):
-        return _binomial_logit(self._top(), params["logit"])
+        return binomial_logit(self._top(), params["logit"])
 
 
 class _LevelsGen(stats.rv_discrete):

@@ -31,17 +31,27 @@ def _log_level_probability(lower, upper):
         return -_softplus(-upper) - _softplus(lower) + np.log(-np.expm1(-(upper - lower)))
 
 
+def _padded(cuts):
+    """The cutpoints (last axis) between -inf and +inf: level k lies between entries
+    k and k + 1."""
+    inf = np.full(cuts.shape[:-1] + (1,), np.inf, dtype=cuts.dtype)
+    return np.concatenate([-inf, cuts, inf], axis=-1)
+
+
+def _bounds(padded, k):
+    """The cutpoints below and above levels ``k`` (of ``padded``'s shape but its last
+    axis)."""
+    level = np.asarray(k).astype(np.intp)[..., None]
+    return (np.take_along_axis(padded, level, axis=-1)[..., 0],
+            np.take_along_axis(padded, level + 1, axis=-1)[..., 0])
+
+
 def _level_bounds(k, cuts):
-    """The cutpoints below and above level ``k``, the infinities at the end levels."""
+    """The cutpoints below and above level ``k`` for cutpoints given one array each
+    (scipy's shape parameters), the infinities at the end levels."""
     k, *cuts = np.broadcast_arrays(k, *cuts)
     dtype = np.result_type(cuts[0], np.float32)
-    inf = np.full(k.shape + (1,), np.inf, dtype=dtype)
-    padded = np.concatenate([-inf, np.stack(cuts, axis=-1).astype(dtype, copy=False), inf],
-                            axis=-1)
-    level = k.astype(np.intp)[..., None]
-    lower = np.take_along_axis(padded, level, axis=-1)[..., 0]
-    upper = np.take_along_axis(padded, level + 1, axis=-1)[..., 0]
-    return lower, upper
+    return _bounds(_padded(np.stack(cuts, axis=-1).astype(dtype, copy=False)), k)
 
 
 class _OrdinalGen(stats.rv_discrete):
@@ -184,11 +194,7 @@ class Ordinal(NoiseModel):
     def _nll_terms(self, y, raw, grad):
         n, d = y.shape
         cuts, gap_slope = self._cutpoints(raw, d)
-        inf = np.full((n, d, 1), np.inf, dtype=cuts.dtype)
-        padded = np.concatenate([-inf, cuts, inf], axis=2)
-        level = y.astype(np.intp)[..., None]
-        lower = np.take_along_axis(padded, level, axis=2)[..., 0]
-        upper = np.take_along_axis(padded, level + 1, axis=2)[..., 0]
+        lower, upper = _bounds(_padded(cuts), y)
         terms = -_log_level_probability(lower, upper)
         with np.errstate(over="ignore", divide="ignore"):
             inverse = 1 / np.expm1(upper - lower)  # 0 at the end levels
@@ -197,6 +203,7 @@ class Ordinal(NoiseModel):
         # d NLL / d c_j: c_j is the upper cutpoint of level j - 1 and the lower one of
         # level j (0-based cutpoint index j - 1 against the level)
         index = np.arange(cuts.shape[2])
+        level = y.astype(np.intp)[..., None]
         d_cuts = ((index == level - 1) * d_lower[..., None]
                   + (index == level) * d_upper[..., None]).astype(cuts.dtype, copy=False)
         # c_j depends on r_1 and on r_k (k <= j) through softplus: reverse cumulative sums
@@ -210,9 +217,7 @@ class Ordinal(NoiseModel):
         """``P(y = k)`` of every level, shape (n_samples, n_targets, n_levels)."""
         raw = np.asarray(raw)
         cuts, _ = self._cutpoints(raw, self._n_targets(raw))
-        n, d, _ = cuts.shape
-        inf = np.full((n, d, 1), np.inf, dtype=cuts.dtype)
-        padded = np.concatenate([-inf, cuts, inf], axis=2)
+        padded = _padded(cuts)
         return np.exp(_log_level_probability(padded[..., :-1], padded[..., 1:]))
 
     def mode(self, raw):
