@@ -830,36 +830,43 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         """``raw`` with each discrete variable's outputs, on the rows where it is
         missing, decoded again from the row with the other missing entries at their
         first fills (``noise.mean(raw)``) as if observed, its own entries missing."""
-        missing = np.isnan(encoded)
         first_fills = self._first_fills(encoded, raw)
-        refined = raw.copy()
-        for _, columns in self._discrete_variables():
-            rows = missing[:, columns.start]  # a variable's columns go missing together
-            if not rows.any():
-                continue
+
+        def decoded_again(column, columns, rows, outputs):
             inputs = first_fills[rows]
             inputs[:, columns] = np.nan
-            outputs = self._raw_columns(columns)
-            refined[rows, outputs] = self.autoencoder_._forward(inputs)[:, outputs]
-        return refined
+            return self.autoencoder_._forward(inputs)[:, outputs]
+
+        return self._with_discrete_outputs(encoded, raw, decoded_again)
 
     def _pooled(self, encoded, first_raw, raw):
         """``raw`` with each discrete variable's outputs, on the rows where it is
         missing, moved ``linear_weight`` of the way to its linear model's, whose
         inputs are the row with its missing entries at the fills of ``first_raw``."""
-        missing = np.isnan(encoded)
         first_fills = self._first_fills(encoded, first_raw)
-        pooled = raw.copy()
-        for column, columns in self._discrete_variables():
-            rows = missing[:, columns.start]
+        weight = self.linear_weight
+
+        def pooled(column, columns, rows, outputs):
             model = self.linear_models_.get(column.name)
-            if model is None or not rows.any():
-                continue
-            outputs = self._raw_columns(columns)
+            if model is None:
+                return raw[rows, outputs]
             linear = model._raw(_without(first_fills[rows], columns))
-            pooled[rows, outputs] = ((1 - self.linear_weight) * raw[rows, outputs]
-                                     + self.linear_weight * linear)
-        return pooled
+            return (1 - weight) * raw[rows, outputs] + weight * linear
+
+        return self._with_discrete_outputs(encoded, raw, pooled)
+
+    def _with_discrete_outputs(self, encoded, raw, outputs_of):
+        """A copy of ``raw`` in which each discrete variable's raw outputs, on the rows
+        where it is missing, are ``outputs_of(column, encoded columns, rows, raw
+        columns)``."""
+        missing = np.isnan(encoded)
+        out = raw.copy()
+        for column, columns in self._discrete_variables():
+            rows = missing[:, columns.start]  # a variable's columns go missing together
+            if rows.any():
+                outputs = self._raw_columns(columns)
+                out[rows, outputs] = outputs_of(column, columns, rows, outputs)
+        return out
 
     def _raw_columns(self, columns):
         """The raw outputs of the encoded ``columns`` (one variable's): its block's
