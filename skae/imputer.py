@@ -7,6 +7,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -41,8 +43,8 @@ _GROUPED = ("real", "count", "binary")
 # the kinds whose training terms are those of their hidden entries only
 _DISCRETE = ("binary", "categorical", "ordinal")
 # The linear conditionals of the discrete variables: the L2 penalty of scikit-learn's
-# LogisticRegression (C=1, on the summed log-loss), and L-BFGS run to the optimum of
-# the convex problem (MLPRegressor's tol of 1e-4 left probabilities 3e-4 from it).
+# LogisticRegression (C=1, on the summed log-loss, of standardised inputs), and L-BFGS
+# run to the optimum (MLPRegressor's tol of 1e-4 left probabilities 3e-4 from it).
 LINEAR_ALPHA = 1.0
 LINEAR_MAX_ITER = 500
 LINEAR_TOL = 1e-6
@@ -330,10 +332,11 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     in what it cannot see. Real columns are standardised on their observed entries.
     A missing entry is then filled with the mean (real, count) or the mode (binary,
     categorical, ordinal) of its decoded distribution; observed entries are never
-    changed. A discrete variable's fill pools the network's predictive distribution
-    with that of a linear model of the variable given the rest of the row
-    (``linear_weight``). With ``refine`` a discrete variable is decoded a second
-    time, with the row's other missing entries at their first fills.
+    changed. With ``refine`` a discrete variable is decoded a second time, with the
+    row's other missing entries at their first fills. Then a discrete variable's
+    (refined) predictive distribution is pooled with that of a linear model of the
+    variable given the rest of the row, its missing entries at their first fills
+    (``linear_weight``).
 
     Training takes the exact likelihood of every column: the Gaussian terms of the
     real columns at their ML scales (the sd of the fills' errors, on entries
@@ -445,22 +448,25 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         Weight of a linear model in the fill of each discrete variable (binary,
         categorical, ordinal). After training, each such variable gets a linear
         conditional of its outputs given the rest of its row, the row's missing
-        entries at the network's first fills (means, class probabilities): a
-        logistic regression (multinomial for a categorical, cumulative logits for
-        an ordinal), fitted by maximum likelihood with an L2 penalty of 1 on the
-        rows where the variable is observed (an
-        :class:`~skae.MLPLikelihoodRegressor` without hidden layers, in
+        entries at the network's first fills (means, class probabilities) decoded
+        with the variable itself hidden, as it is where it is filled: a logistic
+        regression of the standardised inputs (multinomial for a categorical; for
+        an ordinal, the Ordinal noise model's cutpoints linear in the row), fitted
+        by maximum likelihood with an L2 penalty of 1 on the rows where the
+        variable is observed (a :class:`~sklearn.preprocessing.StandardScaler` and
+        an :class:`~skae.MLPLikelihoodRegressor` without hidden layers, in
         ``linear_models_``). A missing entry's raw outputs (logits) are then
         ``linear_weight`` times the linear model's plus ``1 - linear_weight`` times
-        the network's; for a binary or categorical variable that is the normalised
-        weighted geometric mean of the two predictive distributions (a logarithmic
-        opinion pool). The network, whose hidden layers serve every column, overfits
-        a weakly predicted category; the linear model cannot bend, but has less
-        variance. On the benchmark tables (``benchmarks/bench_impute_paired.py``,
-        the same fits with 0.5 and 0) the pool was right more often than the network
-        alone on every table, at 20% and at 50% missing. 0 keeps the network's
-        fills; 1 takes the linear model's. Real and count columns keep the
-        network's fills.
+        the network's (after ``refine``); for a binary or categorical variable that
+        is the normalised weighted geometric mean of the two predictive
+        distributions (a logarithmic opinion pool). The network, whose hidden
+        layers serve every column, overfits a weakly predicted category; the linear
+        model cannot bend, but has less variance. On the benchmark tables
+        (``benchmarks/bench_impute_paired.py linear_weight``, the same fits with
+        0.5 and 0) the pool was right more often than the network alone on every
+        table, at 20% and at 50% missing. 0 keeps the network's fills, and ``fit``
+        then skips the linear models; 1 takes the linear model's. Real and count
+        columns keep the network's fills.
     sample_posterior : bool, default=False
         Draw each fill from its predictive distribution (seeded by
         ``random_state``), for multiple imputation, instead of its mean or mode.
@@ -477,10 +483,12 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         Epochs trained, averaged ones included (0 if no column needs the network).
     column_types_ : dict
         The type of every input column, by name (or index).
-    linear_models_ : dict
-        ``{column: MLPLikelihoodRegressor}``: the linear conditional of each discrete
-        column (see ``linear_weight``), by name (or index); none for a table whose
-        only modelled column it is.
+    linear_models_ : dict or None
+        ``{column: Pipeline}``: the linear conditional of each discrete column (see
+        ``linear_weight``), by name (or index), a ``StandardScaler`` and an
+        ``MLPLikelihoodRegressor`` of the encoded row without the column; none for
+        a table whose only modelled column it is. None when fitted with
+        ``linear_weight=0``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         When fitted on a DataFrame with string column names.
@@ -648,7 +656,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         self.column_types_ = {c.name: c.kind for c in self.columns_}
         self.missing_in_fit_ = np.array([not o.all() for o in observed])
         encoded = self._encode(values, observed)
-        self.autoencoder_, self.n_iter_, self.linear_models_ = None, 0, {}
+        self.autoencoder_, self.n_iter_ = None, 0
+        self.linear_models_ = {} if self.linear_weight else None
         if encoded.shape[1]:
             width = encoded.shape[1]
             n_components = self.n_components or max(2, width)
@@ -678,7 +687,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
                     warnings.simplefilter("ignore", ConvergenceWarning)
                 self.autoencoder_, self.n_iter_ = self._train(ae, encoded, early_stopping,
                                                               max_iter)
-            self.linear_models_ = self._fit_linear_models(encoded)
+            if self.linear_weight:
+                self.linear_models_ = self._fit_linear_models(encoded)
         return self
 
     def _max_iter(self, n_rows, batch_size):
@@ -710,25 +720,29 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         return ae, ae.n_iter_
 
     def _fit_linear_models(self, encoded):
-        """``{column name: regressor}``: each discrete variable's linear conditional
+        """``{column name: pipeline}``: each discrete variable's linear conditional
         given the rest of the first-filled row, fitted on the rows where it is
-        observed. Fitted whatever ``linear_weight`` (they cost little beside the
-        network), so that it can be changed after ``fit`` as ``refine`` can."""
-        first_fills = self._first_fills(encoded, self.autoencoder_._forward(encoded))
+        observed."""
         models = {}
         for column, columns in self._discrete_variables():
             if columns.stop - columns.start == encoded.shape[1]:
                 continue  # nothing else in the row to condition on
             rows = ~np.isnan(encoded[:, columns.start])
+            # the first fills of the training rows decoded without the variable: where
+            # it is filled it is missing, and fills that saw it would let the linear
+            # model trust them more than they deserve there
+            hidden = encoded[rows]
+            hidden[:, columns] = np.nan
+            first_fills = self._first_fills(hidden, self.autoencoder_._forward(hidden))
             target = encoded[rows, columns]
-            model = MLPLikelihoodRegressor(
+            model = make_pipeline(StandardScaler(), MLPLikelihoodRegressor(
                 hidden_layer_sizes=(), noise=column.noise(), solver="lbfgs",
                 alpha=LINEAR_ALPHA, max_iter=LINEAR_MAX_ITER, tol=LINEAR_TOL,
-                random_state=0)  # convex: the start does not move the optimum
+                random_state=0))
             with warnings.catch_warnings():
                 # a pool with a model a few steps short of its optimum is still a pool
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(_without(first_fills[rows], columns),
+                model.fit(_without(first_fills, columns),
                           target if target.shape[1] > 1 else target[:, 0])
             models[column.name] = model
         return models
@@ -760,6 +774,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             indicators appended with ``add_indicator``.
         """
         check_is_fitted(self)
+        self._validate_params()  # refine and linear_weight may be set after fit
         values, observed, is_frame = self._table(X, reset=False)
         fills = self._fills(values, observed)
         out_columns, positions = [], []
@@ -808,11 +823,12 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             return np.zeros((len(values[0]), 0))
         ae = self.autoencoder_
         encoded = self._encode(values, observed).astype(ae._network.dtype)
-        first_raw = raw = ae._forward(encoded)
+        raw = ae._forward(encoded)
+        first_fills = self._first_fills(encoded, raw)
         if self.refine:
-            raw = self._refined(encoded, raw)
+            raw = self._refined(encoded, first_fills, raw)
         if self.linear_weight:
-            raw = self._pooled(encoded, first_raw, raw)
+            raw = self._pooled(encoded, first_fills, raw)
         noise = ae.noise_
         if self.sample_posterior:
             return noise.sample(raw, 1, check_random_state(self.random_state))[0]
@@ -826,11 +842,10 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
                 out[:, block.columns] = model.mode(block_raw)
         return out
 
-    def _refined(self, encoded, raw):
+    def _refined(self, encoded, first_fills, raw):
         """``raw`` with each discrete variable's outputs, on the rows where it is
         missing, decoded again from the row with the other missing entries at their
-        first fills (``noise.mean(raw)``) as if observed, its own entries missing."""
-        first_fills = self._first_fills(encoded, raw)
+        ``first_fills`` as if observed, its own entries missing."""
 
         def decoded_again(column, columns, rows, outputs):
             inputs = first_fills[rows]
@@ -839,18 +854,22 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
 
         return self._with_discrete_outputs(encoded, raw, decoded_again)
 
-    def _pooled(self, encoded, first_raw, raw):
+    def _pooled(self, encoded, first_fills, raw):
         """``raw`` with each discrete variable's outputs, on the rows where it is
         missing, moved ``linear_weight`` of the way to its linear model's, whose
-        inputs are the row with its missing entries at the fills of ``first_raw``."""
-        first_fills = self._first_fills(encoded, first_raw)
+        inputs are the row with its missing entries at their ``first_fills``."""
+        if self.linear_models_ is None:
+            raise ValueError(
+                f"linear_weight={self.linear_weight} needs the linear models, which fit "
+                "leaves out with linear_weight=0; fit again with linear_weight > 0.")
         weight = self.linear_weight
 
         def pooled(column, columns, rows, outputs):
             model = self.linear_models_.get(column.name)
             if model is None:
                 return raw[rows, outputs]
-            linear = model._raw(_without(first_fills[rows], columns))
+            scaler, regressor = model[0], model[-1]
+            linear = regressor._raw(scaler.transform(_without(first_fills[rows], columns)))
             return (1 - weight) * raw[rows, outputs] + weight * linear
 
         return self._with_discrete_outputs(encoded, raw, pooled)

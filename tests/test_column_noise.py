@@ -5,6 +5,7 @@ its errors, nested parameters, and its use in both estimators. The generic contr
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV
@@ -220,6 +221,16 @@ def test_a_block_replaced_in_place_gets_a_new_layout():
     noise.blocks[0] = ("a", Laplace(), [0])
     assert isinstance(noise.layout(2)[0].model, Laplace)
     assert noise.layout(2) is noise.layout(2)  # cached while the blocks stay
+
+
+def test_the_layout_of_raw_outputs_alone_follows_a_block_replaced_in_place():
+    # mean(raw) infers the number of targets from the raw outputs; that answer is
+    # cached, and a block replaced in place must not be read with the old one's
+    noise = ColumnNoise([("a", Gaussian(), [0]), ("c", Categorical(), slice(1, None))])
+    raw = np.array([[0.5, 1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(noise.mean(raw)[0, 1:], softmax([1.0, 2.0, 3.0]))
+    noise.blocks[1] = ("c", Poisson(), slice(1, None))
+    np.testing.assert_allclose(noise.mean(raw), [[0.5, np.e, np.e ** 2, np.e ** 3]])
 
 
 def test_partial_fit_restarts_the_scale_statistics_of_a_changed_composite():

@@ -1,11 +1,13 @@
 """AutoEncoderImputer's linear conditionals (``linear_weight``): each discrete variable's
 logistic regression on the first-filled rows, checked against scikit-learn's
-``LogisticRegression``, and its pool with the network's logits."""
+``StandardScaler`` and ``LogisticRegression``, and its pool with the network's logits."""
 
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skae import AutoEncoderImputer
 
@@ -34,9 +36,13 @@ def _table(kind, seed, n=240):
 
 
 def _first_filled_reals(X, imputer):
-    """The real columns with the network's own fills (``linear_weight=0``), standardised
-    as the imputer encodes them: the linear models' inputs."""
-    filled = imputer.set_params(linear_weight=0).transform(X)
+    """The real columns with the network's own fills (``linear_weight=0``) decoded with
+    ``target`` hidden on every row, standardised as the imputer encodes them: the linear
+    models' inputs, in training (where the target is observed, but hidden from the
+    network's fills) and where the target is filled."""
+    hidden = X.copy()
+    hidden["target"] = hidden["target"].where(np.zeros(len(X), bool))  # NA, the same dtype
+    filled = imputer.set_params(linear_weight=0).transform(hidden)
     return ((filled[REALS] - X[REALS].mean()) / X[REALS].std(ddof=0)).to_numpy()
 
 
@@ -46,10 +52,10 @@ def test_linear_model_is_scikit_learns_logistic_regression_on_the_first_fills(ki
     imputer = AutoEncoderImputer(**FAST).fit(X)
     inputs = _first_filled_reals(X, imputer)
     seen = X["target"].notna().to_numpy()
-    reference = LogisticRegression(C=1.0, tol=1e-10, max_iter=10_000).fit(
-        inputs[seen], X["target"][seen].astype(str))
+    reference = make_pipeline(StandardScaler(), LogisticRegression(
+        C=1.0, tol=1e-10, max_iter=10_000)).fit(inputs[seen], X["target"][seen].astype(str))
     model = imputer.linear_models_["target"]
-    assert model.hidden_layer_sizes == () and len(model.coefs_) == 1
+    assert model[-1].hidden_layer_sizes == () and len(model[-1].coefs_) == 1
     expected = reference.predict_proba(inputs)
     if kind == "binary":  # a Bernoulli of the second level
         np.testing.assert_allclose(model.predict(inputs), expected[:, 1], atol=1e-4)
@@ -101,10 +107,10 @@ def test_ordinal_linear_model_fills_its_mode():
     X = X.mask(rng.random(X.shape) < 0.2)
     imputer = AutoEncoderImputer(column_types={"target": "ordinal"}, **FAST).fit(X)
     model = imputer.linear_models_["target"]
-    assert type(model.noise_).__name__ == "Ordinal" and len(model.coefs_) == 1
+    assert type(model[-1].noise_).__name__ == "Ordinal" and len(model[-1].coefs_) == 1
     inputs = _first_filled_reals(X, imputer)
     missing = X["target"].isna().to_numpy()
-    dist = model.predict_dist(inputs[missing])
+    dist = model[-1].predict_dist(model[0].transform(inputs[missing]))
     pmf = np.column_stack([dist.pmf(k) for k in range(4)])
     filled = imputer.set_params(linear_weight=1).transform(X)["target"][missing]
     np.testing.assert_array_equal(filled.astype(int), pmf.argmax(axis=1))
@@ -118,7 +124,25 @@ def test_draws_of_the_pooled_distribution_change_discrete_columns_only():
     assert not draws[0.0]["target"].equals(draws[1.0]["target"])
 
 
-def test_no_linear_model_without_other_columns_and_weight_validated():
+def test_training_inputs_are_decoded_with_the_variable_hidden():
+    # a column that copies the target where both are seen: fills decoded with the
+    # target in view would predict it perfectly on the training rows
+    X = _table("binary", seed=5)
+    X["copy"] = (X["target"] == "b").astype(float).where(X["target"].notna())
+    X.loc[X.index[::3], "copy"] = np.nan
+    imputer = AutoEncoderImputer(**FAST).fit(X)
+    hidden = X.copy()
+    hidden["target"] = hidden["target"].where(np.zeros(len(X), bool))
+    filled = imputer.set_params(linear_weight=0).transform(hidden)
+    columns = REALS + ["copy"]
+    inputs = ((filled[columns] - X[columns].mean()) / X[columns].std(ddof=0)).to_numpy()
+    seen = X["target"].notna().to_numpy()
+    scaler = imputer.linear_models_["target"][0]
+    np.testing.assert_allclose(scaler.mean_, inputs[seen].mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(scaler.scale_, inputs[seen].std(axis=0), rtol=1e-6)
+
+
+def test_no_linear_model_without_other_columns_or_weight():
     rng = np.random.default_rng(4)
     X = pd.DataFrame({"c": pd.Categorical(rng.choice(["a", "b", "c"], 60))})
     X.loc[::6, "c"] = np.nan
@@ -127,3 +151,12 @@ def test_no_linear_model_without_other_columns_and_weight_validated():
     assert not imputer.transform(X).isna().any().any()
     with pytest.raises(ValueError, match="linear_weight"):
         AutoEncoderImputer(linear_weight=1.5).fit(X)
+    # changed after fit: checked where it is read
+    with pytest.raises(ValueError, match="linear_weight"):
+        imputer.set_params(linear_weight=float("nan")).transform(X)
+    # fitted without the linear models, which a weight then needs
+    Y = _table("binary", seed=6)
+    imputer = AutoEncoderImputer(**FAST, linear_weight=0).fit(Y)
+    assert imputer.linear_models_ is None
+    with pytest.raises(ValueError, match="fit again with linear_weight > 0"):
+        imputer.set_params(linear_weight=0.5).transform(Y)

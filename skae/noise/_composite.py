@@ -182,6 +182,7 @@ class ColumnNoise(_BaseComposition, NoiseModel):
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_layout_cache", None)  # derived, and rebuilt on first use
+        state.pop("_raw_layout_cache", None)
         return state
 
     def _resolve_layout(self, n_targets):
@@ -284,14 +285,25 @@ class ColumnNoise(_BaseComposition, NoiseModel):
 
     def _raw_layout(self, raw):
         """The layout for raw outputs alone: the number of targets whose blocks need
-        exactly ``raw.shape[1]`` outputs."""
+        exactly ``raw.shape[1]`` outputs.
+
+        The search resolves a layout per candidate number, so its answer is kept
+        (as ``layout``'s, keyed by the block triples themselves): a table of 240
+        columns took 0.2 s a call, and every ``mean`` or ``sample`` asks.
+        """
         n_raw = raw.shape[1]
+        blocks = tuple(self.blocks)
+        cached = self.__dict__.get("_raw_layout_cache")
+        if (cached is not None and cached[1] == n_raw and len(cached[0]) == len(blocks)
+                and all(a is b for a, b in zip(cached[0], blocks))):
+            return cached[2]
         for n_targets in range(1, n_raw + 1):
             try:
                 layout = self.layout(n_targets)
             except ValueError:
                 continue
             if layout[-1].raw.stop == n_raw:
+                self._raw_layout_cache = (blocks, n_raw, (layout, n_targets))
                 return layout, n_targets
         # the error of the explicit columns says more than a count mismatch
         self.layout(n_raw)
