@@ -464,9 +464,11 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         model cannot bend, but has less variance. On the benchmark tables
         (``benchmarks/bench_impute_paired.py linear_weight``, the same fits with
         0.5 and 0) the pool was right more often than the network alone on every
-        table, at 20% and at 50% missing. 0 keeps the network's fills, and ``fit``
-        then skips the linear models; 1 takes the linear model's. Real and count
-        columns keep the network's fills.
+        table, at 20% and at 50% missing. The linear models add one logistic
+        regression per discrete variable to ``fit``; on a table of 40 categorical
+        columns that is a large share of the cost (see ``benchmarks/README.md``).
+        0 keeps the network's fills, and ``fit`` then skips the linear models; 1
+        takes the linear model's. Real and count columns keep the network's fills.
     sample_posterior : bool, default=False
         Draw each fill from its predictive distribution (seeded by
         ``random_state``), for multiple imputation, instead of its mean or mode.
@@ -662,8 +664,11 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             width = encoded.shape[1]
             n_components = self.n_components or max(2, width)
             early_stopping = self.early_stopping and len(encoded) >= 50
-            batch_size = _equal_batches(len(encoded))
-            max_iter = self._max_iter(len(encoded), batch_size)
+            n_training = len(encoded)
+            if early_stopping:  # the autoencoder holds out a tenth, rounded up
+                n_training -= math.ceil(0.1 * len(encoded))
+            batch_size = _equal_batches(n_training)
+            max_iter = self._max_iter(n_training, batch_size)
             ae = _MaskingAutoEncoder(
                 n_components=n_components, hidden_layer_sizes=self._hidden_layers(width),
                 noise=self._noise(), batch_size=batch_size,

@@ -1,5 +1,7 @@
 """AutoEncoderImputer: sklearn.impute conventions, pandas in and out, the edge cases."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV
@@ -367,3 +369,15 @@ def test_refinement_changes_fills_and_draws_of_discrete_columns_only():
              for r in (True, False)}
     real = ["x", "y", "k"]
     pd.testing.assert_frame_equal(draws[True][real], draws[False][real])
+
+
+def test_early_stopping_batches_fit_the_rows_left_for_training():
+    # 120 rows make one batch of 120; early stopping holds out 12 of them, and a batch
+    # of 120 would be clipped to the 108 left, with scikit-learn's warning
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(120, 3))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*batch_size.*")
+        imputer = AutoEncoderImputer(early_stopping=True, max_iter=5, random_state=0).fit(X)
+    assert imputer.autoencoder_.batch_size == 108
