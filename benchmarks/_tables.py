@@ -90,3 +90,18 @@ def latent_mixed(n, seed, n_latent=3):
     frame["o0"] = (rng.random((n, 1)) > np.cumsum(p, axis=1)).sum(axis=1).clip(0, 4)
     params["o0"] = ("ordinal", p)
     return pd.DataFrame(frame), params
+
+
+def latent_categorical(n, n_columns, n_levels, seed, n_latent=3):
+    """A table of ``n_columns`` categorical columns of ``n_levels`` levels each, drawn
+    from a ``n_latent``-dimensional latent: column j's level is the argmax of
+    ``z W_j + Gumbel noise`` (a softmax of ``z W_j``), ``z ~ N(0, I)``."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, n_latent))
+    letters = np.array([chr(ord("a") + k) for k in range(n_levels)])
+    frame = {}
+    for j in range(n_columns):
+        logits = z @ rng.normal(size=(n_latent, n_levels))
+        codes = (logits + rng.gumbel(size=logits.shape)).argmax(axis=1)
+        frame[f"c{j}"] = pd.Categorical(letters[codes], categories=letters)
+    return pd.DataFrame(frame)

@@ -287,9 +287,9 @@ class ColumnNoise(_BaseComposition, NoiseModel):
         """The layout for raw outputs alone: the number of targets whose blocks need
         exactly ``raw.shape[1]`` outputs.
 
-        The search resolves a layout per candidate number, so its answer is kept
-        (as ``layout``'s, keyed by the block triples themselves): a table of 240
-        columns took 0.2 s a call, and every ``mean`` or ``sample`` asks.
+        The search resolves a layout per candidate number, work quadratic in the
+        columns that every ``mean`` or ``sample`` would repeat, so its answer is kept
+        (as ``layout``'s, keyed by the block triples themselves).
         """
         n_raw = raw.shape[1]
         blocks = tuple(self.blocks)
