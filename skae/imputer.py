@@ -740,6 +740,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
             hidden[:, columns] = np.nan
             first_fills = self._first_fills(hidden, self.autoencoder_._forward(hidden))
             target = encoded[rows, columns]
+            # a fixed start: the binary and categorical problems are convex, and the
+            # ordinal's (whose gaps pass a softplus) is then fitted alike every time
             model = make_pipeline(StandardScaler(), MLPLikelihoodRegressor(
                 hidden_layer_sizes=(), noise=column.noise(), solver="lbfgs",
                 alpha=LINEAR_ALPHA, max_iter=LINEAR_MAX_ITER, tol=LINEAR_TOL,
