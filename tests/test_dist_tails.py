@@ -20,6 +20,26 @@ def _ordinal_raw(n_levels, values, rng, n_rows=40):
     return np.column_stack([first, gaps])
 
 
+def _ordinal_width_rounding(raw):
+    """How far ``Ordinal.dist``'s log-mass may stray from the model's, per row and
+    level. The model takes a level's width from its gap, exactly; the distribution,
+    parametrised by the cutpoints, as their difference, each cutpoint rounded to
+    eps |c|, which moves ``log(1 - e^-w)`` by up to ``2 eps |c| / w``. Where the
+    rounded cutpoints are equal the distribution gives the level no mass (inf)."""
+    eps = np.finfo(raw.dtype).eps
+    cuts = Ordinal(raw.shape[1] + 1)._cutpoints(raw, 1)[0][:, 0, :].astype(np.float64)
+    hand = _hand_cutpoints(raw.astype(np.float64))
+    inf = np.full((len(raw), 1), np.inf)
+    lower, upper = np.hstack([-inf, cuts]), np.hstack([cuts, inf])
+    width = np.hstack([inf, np.diff(hand, axis=1), inf])
+    with np.errstate(invalid="ignore"):
+        size = np.where(np.isfinite(lower), np.abs(lower), 0) + np.where(
+            np.isfinite(upper), np.abs(upper), 0)
+        allowance = np.where(np.isfinite(width), 4 * eps * size / width, 0.0)
+    allowance[lower == upper] = np.inf
+    return allowance
+
+
 def _hand_cutpoints(raw):
     """The cutpoints ``c_1 = r_1, c_k = c_(k-1) + softplus(r_k) + 1e-6`` in float64."""
     return np.cumsum(np.column_stack([raw[:, 0], np.logaddexp(0, raw[:, 1:]) + 1e-6]), axis=1)
@@ -100,10 +120,32 @@ def test_ordinal_dist_log_mass_is_the_models_at_any_raw(n_levels):
     noise = Ordinal(n_levels=n_levels)
     raw = _ordinal_raw(n_levels, EXTREME_RAW, np.random.default_rng(n_levels))
     levels = [float(k) for k in range(n_levels)]
-    assert_log_mass_is_the_models(noise, raw, levels, rtol=1e-14)
-    # float32: where a gap of 1e-6 is lost beside a cutpoint of 100, the level between
-    # has probability 0 in the model and in its distribution alike
-    assert_log_mass_is_the_models(noise, raw.astype(np.float32), levels, rtol=1e-6)
+    assert_log_mass_is_the_models(noise, raw, levels, rtol=1e-14,
+                                  level_rounding=_ordinal_width_rounding(raw))
+    # float32: where a gap of 1e-6 is lost beside a cutpoint of 100, the distribution
+    # gives the level between no mass; the model keeps its gap, as the next test shows
+    single = raw.astype(np.float32)
+    assert_log_mass_is_the_models(noise, single, levels, rtol=1e-6,
+                                  level_rounding=_ordinal_width_rounding(single))
+
+
+@pytest.mark.parametrize("n_levels", [3, 5])
+@pytest.mark.filterwarnings("error")
+def test_ordinal_nll_and_gradient_in_float32_keep_a_gap_below_the_cutpoints_rounding(n_levels):
+    # a gap of 1e-6 beside cutpoints of 40 or more is below float32's rounding there:
+    # taken as the difference of the cutpoints, the level had probability 0, an
+    # infinite NLL and a NaN gradient; taken from the gap itself, as float64 has it
+    noise = Ordinal(n_levels=n_levels)
+    raw = _ordinal_raw(n_levels, EXTREME_RAW, np.random.default_rng(20 + n_levels))
+    for level in range(n_levels):
+        y = np.full((len(raw), 1), float(level))
+        nll, grad = noise.nll_and_grad(y, raw)
+        nll32, grad32 = noise.nll_and_grad(y.astype(np.float32), raw.astype(np.float32))
+        assert np.all(np.isfinite(nll32)) and np.all(np.isfinite(grad32))
+        largest = np.abs(raw).max(axis=1)
+        np.testing.assert_allclose(nll32, nll, rtol=1e-6,
+                                   atol=8 * np.finfo(np.float32).eps * largest.max())
+        np.testing.assert_allclose(grad32, grad, atol=1e-4)
 
 
 @pytest.mark.filterwarnings("error")
@@ -118,7 +160,11 @@ def test_ordinal_dist_keeps_the_tail_that_rounded_cumulative_probabilities_lost(
     assert np.all(np.isfinite(expected)) and np.all(expected < -45)
     log_mass = noise.dist(raw).logpmf(np.ones((2, 1)))[:, 0]
     np.testing.assert_allclose(log_mass, expected, rtol=1e-12)
-    np.testing.assert_allclose(noise.level_probabilities(raw)[:, 0, 1], np.exp(expected),
+    # the model's level probabilities take the width from the gap itself
+    gap = np.logaddexp(0, raw[:, 1]) + 1e-6
+    exact = np.log(special.expit(-cuts[:, 0])) + np.log(-np.expm1(-gap)) \
+        + np.log(special.expit(cuts[:, 1]))
+    np.testing.assert_allclose(noise.level_probabilities(raw)[:, 0, 1], np.exp(exact),
                                rtol=1e-12)
 
 

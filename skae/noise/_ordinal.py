@@ -20,15 +20,27 @@ def _softplus(x):
     return np.logaddexp(0, x)
 
 
-def _log_level_probability(lower, upper):
+def _log_level_probability(lower, upper, width=None):
     """``log P(y = k) = log(sigmoid(c_(k+1)) - sigmoid(c_k))`` from the cutpoints
     below and above the level (``-inf`` / ``+inf`` at the end levels).
 
-    As ``-softplus(-c_(k+1)) - softplus(c_k) + log(1 - e^(c_k - c_(k+1)))``: no
-    difference of two probabilities, which rounds to 0 once both are near 0 or 1.
+    As ``-softplus(-c_(k+1)) - softplus(c_k) + log(1 - e^(-w))`` with the level's
+    width ``w = c_(k+1) - c_k``: no difference of two probabilities, which rounds to
+    0 once both are near 0 or 1. ``width``, when the caller has it exactly (the
+    noise model's gap), replaces ``upper - lower``, which in float32 loses a gap
+    below the cutpoints' rounding (a level of probability 0, its NLL infinite).
     """
+    if width is None:
+        width = upper - lower
     with np.errstate(divide="ignore"):  # equal cutpoints: a level of probability 0
-        return -_softplus(-upper) - _softplus(lower) + np.log(-np.expm1(-(upper - lower)))
+        return -_softplus(-upper) - _softplus(lower) + np.log(-np.expm1(-width))
+
+
+def _level_widths(gaps):
+    """Each level's width from the gaps between consecutive cutpoints (last axis):
+    ``+inf`` for the end levels, ``gaps[k - 1]`` for level k between them."""
+    inf = np.full(gaps.shape[:-1] + (1,), np.inf, dtype=gaps.dtype)
+    return np.concatenate([inf, gaps, inf], axis=-1)
 
 
 def _padded(cuts):
@@ -180,34 +192,39 @@ class Ordinal(NoiseModel):
 
     # --------------------------------------------------------- the likelihood
     def _cutpoints(self, raw, n_targets):
-        """Cutpoints of shape (n_samples, n_targets, K - 1), and the softplus
-        derivatives ``d c_k / d r_k`` for k >= 2."""
+        """Cutpoints of shape (n_samples, n_targets, K - 1), the gaps between them
+        ``c_k - c_(k-1)`` for k >= 2 as computed (not as differences of the rounded
+        cutpoints), and the softplus derivatives ``d c_k / d r_k`` for k >= 2."""
         raw = raw.reshape(raw.shape[0], self._k() - 1, n_targets).transpose(0, 2, 1)
         gaps = _softplus(raw[..., 1:]) + _MIN_GAP
         cuts = np.concatenate([raw[..., :1], gaps], axis=2).cumsum(axis=2)
-        return cuts, special.expit(raw[..., 1:])
+        return cuts, gaps, special.expit(raw[..., 1:])
 
     def _params(self, raw, n_targets):
-        cuts, _ = self._cutpoints(raw, n_targets)
+        cuts = self._cutpoints(raw, n_targets)[0]
         return {f"cut{k + 1}": cuts[..., k] for k in range(cuts.shape[2])}
 
     def _nll_terms(self, y, raw, grad):
         n, d = y.shape
-        cuts, gap_slope = self._cutpoints(raw, d)
+        cuts, gaps, gap_slope = self._cutpoints(raw, d)
+        level = y.astype(np.intp)
         lower, upper = _bounds(_padded(cuts), y)
-        terms = -_log_level_probability(lower, upper)
-        with np.errstate(over="ignore", divide="ignore"):
-            inverse = 1 / np.expm1(upper - lower)  # 0 at the end levels
-        d_lower = special.expit(lower) + inverse
-        d_upper = -special.expit(-upper) - inverse
-        # d NLL / d c_j: c_j is the upper cutpoint of level j - 1 and the lower one of
-        # level j (0-based cutpoint index j - 1 against the level)
+        width = np.take_along_axis(_level_widths(gaps), level[..., None], axis=-1)[..., 0]
+        terms = -_log_level_probability(lower, upper, width)
+        # d NLL / d c_j at fixed width: c_j is the upper cutpoint of level j - 1 and
+        # the lower one of level j (0-based cutpoint index j - 1 against the level)
         index = np.arange(cuts.shape[2])
-        level = y.astype(np.intp)[..., None]
-        d_cuts = ((index == level - 1) * d_lower[..., None]
-                  + (index == level) * d_upper[..., None]).astype(cuts.dtype, copy=False)
+        d_cuts = (np.where(index == level[..., None] - 1, special.expit(lower)[..., None], 0)
+                  - np.where(index == level[..., None], special.expit(-upper)[..., None], 0))
         # c_j depends on r_1 and on r_k (k <= j) through softplus: reverse cumulative sums
-        d_raw = np.flip(np.flip(d_cuts, axis=2).cumsum(axis=2), axis=2)
+        d_raw = np.flip(np.flip(d_cuts, axis=2).cumsum(axis=2), axis=2).astype(cuts.dtype,
+                                                                                 copy=False)
+        # the width term, d(-log(1 - e^-w))/dw = -1 / (e^w - 1), acts on the level's own
+        # gap only: added there, not as +/- the same large number on both cutpoints
+        # (which cancelled to NaN or to rounding noise in float32 on a tiny gap)
+        with np.errstate(over="ignore"):
+            inverse = 1 / np.expm1(width)  # 0 at the end levels
+        np.subtract(d_raw, inverse[..., None], out=d_raw, where=index == level[..., None])
         d_raw[..., 1:] *= gap_slope
         grad[...] = d_raw.transpose(0, 2, 1).reshape(n, -1)
         return terms
@@ -216,9 +233,10 @@ class Ordinal(NoiseModel):
     def level_probabilities(self, raw):
         """``P(y = k)`` of every level, shape (n_samples, n_targets, n_levels)."""
         raw = np.asarray(raw)
-        cuts, _ = self._cutpoints(raw, self._n_targets(raw))
+        cuts, gaps, _ = self._cutpoints(raw, self._n_targets(raw))
         padded = _padded(cuts)
-        return np.exp(_log_level_probability(padded[..., :-1], padded[..., 1:]))
+        return np.exp(_log_level_probability(padded[..., :-1], padded[..., 1:],
+                                             _level_widths(gaps)))
 
     def mode(self, raw):
         """The most probable level, shape (n_samples, n_targets)."""
@@ -227,7 +245,7 @@ class Ordinal(NoiseModel):
     def mean(self, raw):
         """The expected level ``sum_k P(y >= k) = sum_k sigmoid(-c_k)``."""
         raw = np.asarray(raw)
-        cuts, _ = self._cutpoints(raw, self._n_targets(raw))
+        cuts = self._cutpoints(raw, self._n_targets(raw))[0]
         return special.expit(-cuts).sum(axis=2)
 
     def _scipy(self, params):
@@ -237,7 +255,7 @@ class Ordinal(NoiseModel):
     def sample(self, raw, n_samples=1, random_state=None):
         """Draws of the levels, shape (n_draws, n_samples, n_targets)."""
         raw = np.asarray(raw)
-        cuts, _ = self._cutpoints(raw, self._n_targets(raw))
+        cuts = self._cutpoints(raw, self._n_targets(raw))[0]
         u = check_random_state(random_state).random_sample((n_samples,) + cuts.shape[:2])
         levels = (special.expit(cuts)[None] < u[..., None]).sum(axis=3)
         return levels.astype(raw.dtype)
