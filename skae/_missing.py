@@ -1,7 +1,17 @@
 """Missing inputs: what a network sees of rows with NaN."""
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
+
+# A model whose first fit saw no NaN has an encoder without missingness indicators.
+MISSING_WITHOUT_INDICATORS = (
+    "X has missing entries (NaN), but the model was first fitted on data without any: "
+    "its encoder has no missingness indicators and sees each missing entry at its "
+    "column's training mean, as if observed, which biases its codes and scores. Fit on "
+    "data with missing entries (or with corruption='hide') for an encoder that tells "
+    "them apart.")
 
 
 class FillMissing:
@@ -54,6 +64,9 @@ class FillMissing:
             return X
         missing = np.isnan(X)
         if not self.indicators:
-            return np.where(missing, self.means, X) if missing.any() else X
+            if not missing.any():
+                return X
+            warnings.warn(MISSING_WITHOUT_INDICATORS, UserWarning, stacklevel=2)
+            return np.where(missing, self.means, X)
         return np.hstack([np.where(missing, self.means, X), missing.astype(X.dtype)])
 

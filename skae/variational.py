@@ -13,7 +13,7 @@ from ._dask import lazy_on_dask
 from ._training import Data
 from ._variational import EncoderDecoder, VariationalObjective
 from .autoencoder import AutoEncoder
-from .noise import Bernoulli
+from .noise import Bernoulli, Categorical, Poisson
 
 
 class VariationalAutoEncoder(AutoEncoder):
@@ -59,9 +59,12 @@ class VariationalAutoEncoder(AutoEncoder):
         maximum-likelihood value on the batch at that step's draw, so training
         maximises the ELBO over the scale too, and ``noise_`` holds its final ML value.
         With ``hidden_layer_sizes=()`` that is the linear VAE, whose ELBO optimum is
-        probabilistic PCA. For discrete data:
+        probabilistic PCA (reaching it takes a larger learning rate than the default
+        and more epochs than a plateau of the training loss allows: the fit first
+        sits near the collapsed state, code on the prior). For discrete data:
         ``Binomial(n_trials)``, ``CategoricalLevels(n_levels)``, ``"poisson"``,
-        ``"categorical"``. ``"bernoulli"`` is a density of binary data only:
+        ``"categorical"``. ``"bernoulli"`` is a density of binary data only,
+        ``"categorical"`` of one-hot rows only, ``"poisson"`` of integer counts only:
         :meth:`score_samples` refuses other values (``"continuous_bernoulli"`` is the
         normalised density of values in [0, 1]).
     beta : float, default=1.0
@@ -132,9 +135,12 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
 
     computed by log-sum-exp. Its expectation never decreases with K, starts at the
     ELBO (K = 1) and tends to ``log p(x)``. Its draws ``z_k = mu + sigma eps_k`` are
-    seeded by the row's own values: repeated calls give the same numbers, a row's
-    score does not depend on the rows scored with it, and the Monte Carlo errors of
-    different rows are independent, so they average out in :meth:`score`. The cost
+    seeded by the row's own values: repeated calls give the same numbers, and a row's
+    score does not depend on the rows scored with it. The Monte Carlo errors of
+    different rows are independent and average out in :meth:`score`, but identical
+    rows share their draws and their errors: on data with many repeated rows
+    (discrete data) :meth:`score` averages fewer independent errors, and needs a
+    larger K for the same precision. The cost
     is K decoder passes per row, computed in chunks of bounded memory.
 
     Examples
@@ -263,7 +269,8 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
             In the dtype the model was fitted in.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        if (not isinstance(n_samples, Integral) or isinstance(n_samples, bool)
+                or n_samples < 1):
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
         random_state = check_random_state(random_state)
         dtype = self._network.dtype
@@ -336,31 +343,57 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
         return float(np.mean(self.score_samples(X)))
 
 
-def _unnormalised_columns(noise, n_features):
-    """The columns modelled by Bernoulli noise, whose likelihood is a normalised
-    distribution of binary values only."""
-    if type(noise) is Bernoulli:
-        return np.arange(n_features)
+def _blocks(noise, n_features):
+    """``(model, columns)`` of the noise model, block by block for a composite."""
     layout = getattr(noise, "layout", None)
     if layout is None:
-        return np.arange(0)
-    columns = [np.arange(n_features)[block.columns] for block in layout(n_features)
-               if type(block.model) is Bernoulli]
-    return np.concatenate(columns) if columns else np.arange(0)
+        return [(noise, np.arange(n_features))]
+    return [(block.model, np.arange(n_features)[block.columns])
+            for block in layout(n_features)]
+
+
+def _dense_rows(values):
+    """The observed rows of a block as a dense array (a categorical variable goes
+    missing whole, so a row with a NaN is a missing one)."""
+    values = values.toarray() if sp.issparse(values) else values
+    return values[~np.isnan(values).any(axis=1)]
+
+
+def _off_support_message(model, values):
+    """Why ``model``'s likelihood of ``values`` would not be a normalised density, or
+    None. The models whose formula extends beyond their support with a finite value:
+    Bernoulli to grey levels, Categorical to rows of probabilities, Poisson to
+    non-integer counts (the others score such values -inf)."""
+    if type(model) is Bernoulli:
+        seen = values.data if sp.issparse(values) else values[~np.isnan(values)]
+        off = seen[(seen != 0) & (seen != 1)]
+        if off.size:
+            return ("Bernoulli noise is a normalised distribution of binary data only, "
+                    f"and X holds other values ({off.size} entries, e.g. {off[0]!r}): its "
+                    "likelihood would not be a density. Use noise='continuous_bernoulli' "
+                    "(a density on [0, 1]), or Binomial(n_trials) for bounded counts.")
+    elif type(model) is Categorical:
+        rows = _dense_rows(values)
+        one_hot = np.isin(rows, (0, 1)).all(axis=1) & (rows.sum(axis=1) == 1)
+        if not one_hot.all():
+            return ("Categorical noise is a normalised distribution of one-hot rows "
+                    f"only, and X holds {np.sum(~one_hot)} other rows, e.g. "
+                    f"{rows[~one_hot][0].tolist()}: their likelihood would not be a "
+                    "density.")
+    elif type(model) is Poisson:
+        seen = values.data if sp.issparse(values) else values[~np.isnan(values)]
+        off = seen[seen != np.round(seen)]
+        if off.size:
+            return ("Poisson noise is a distribution of counts, and X holds non-integer "
+                    f"values ({off.size} entries, e.g. {off[0]!r}): their likelihood "
+                    "would not be a density. Round them to counts, or model them as "
+                    "real values (e.g. noise='gaussian').")
+    return None
 
 
 def _refuse_unnormalised(noise, X):
-    columns = _unnormalised_columns(noise, X.shape[1])
-    if columns.size == 0:
-        return
-    values = X[:, columns]
-    values = values.data if sp.issparse(values) else values[~np.isnan(values)]
-    off = values[(values != 0) & (values != 1)]
-    if off.size:
-        raise ValueError(
-            "Bernoulli noise is a normalised distribution of binary data only, and X "
-            f"holds other values ({off.size} entries, e.g. {off[0]!r}): its likelihood "
-            "would not be a density. Use noise='continuous_bernoulli' (a density on "
-            "[0, 1]), or Binomial(n_trials) for bounded counts."
-        )
+    for model, columns in _blocks(noise, X.shape[1]):
+        message = _off_support_message(model, X[:, columns])
+        if message:
+            raise ValueError(message)
 

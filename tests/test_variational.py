@@ -14,8 +14,8 @@ from sklearn.exceptions import ConvergenceWarning
 from skae import VariationalAutoEncoder
 from skae._training import Data
 from skae._variational import EncoderDecoder, VariationalObjective
-from skae.noise import (Bernoulli, Binomial, CategoricalLevels, ContinuousBernoulli,
-                        Gaussian)
+from skae.noise import (Bernoulli, Binomial, Categorical, CategoricalLevels, ColumnNoise,
+                        ContinuousBernoulli, Gaussian, Poisson)
 
 N_SAMPLES = 7
 
@@ -211,6 +211,29 @@ def test_bernoulli_noise_refuses_to_score_grey_levels():
                                       max_iter=3).score_samples(grey)))
 
 
+def test_categorical_and_poisson_noise_refuse_to_score_what_they_do_not_normalise():
+    rng = np.random.RandomState(1)
+    one_hot = np.eye(3)[rng.randint(0, 3, 60)]
+    vae = _fitted(one_hot, noise="categorical", max_iter=3)
+    assert np.all(np.isfinite(vae.score_samples(one_hot)))
+    with pytest.raises(ValueError, match="one-hot rows only.*1 other rows"):
+        vae.score_samples(np.vstack([one_hot[:2], [1 / 3, 1 / 3, 1 / 3]]))
+    counts = rng.poisson(3.0, size=(60, 2)).astype(float)
+    vae = _fitted(counts, noise="poisson", max_iter=3)
+    assert np.all(np.isfinite(vae.score_samples(counts)))
+    with pytest.raises(ValueError, match="non-integer.*0.5"):
+        vae.score_samples(np.array([[1.0, 0.5]]))
+    # block by block in a composite, and a missing categorical row is not a row
+    noise = ColumnNoise([("n", Poisson(), [0]), ("c", Categorical(), [1, 2, 3])])
+    mixed = np.column_stack([counts[:, 0], one_hot])
+    vae = _fitted(mixed, noise=noise, max_iter=3)
+    holes = mixed[:3].copy()
+    holes[0, 1:] = np.nan
+    assert np.all(np.isfinite(vae.score_samples(holes)))
+    with pytest.raises(ValueError, match="one-hot"):
+        vae.score_samples(np.array([[1.0, 0.5, 0.5, 0.0]]))
+
+
 def test_errors_name_the_parameter():
     X = _curve()
     with pytest.raises(ValueError, match="solver"):
@@ -220,8 +243,9 @@ def test_errors_name_the_parameter():
     with pytest.raises(ValueError, match="beta"):
         VariationalAutoEncoder(beta=-1.0).fit(X)
     vae = _fitted(X, max_iter=2)
-    with pytest.raises(ValueError, match="n_samples"):
-        vae.sample(0)
+    for n_samples in (0, True, 1.5):
+        with pytest.raises(ValueError, match="n_samples"):
+            vae.sample(n_samples)
     with pytest.raises(ValueError, match="n_components=2"):
         vae.inverse_transform(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="outside|Negative"):
