@@ -1,5 +1,6 @@
 """What skae's estimators share: parameters, validation, the fit driver, chunked inference."""
 
+import contextlib
 import warnings
 from numbers import Integral, Real
 
@@ -176,36 +177,41 @@ class BaseLikelihoodNetwork(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True; fit with "
                              "early_stopping=False, or use fit.")
         warm = hasattr(self, "_network") and (incremental or self.warm_start)
-        target_names = self._target_names(X, y)
-        X, Y = self._validate_fit_data(X, y, reset=not warm)
-        noise = self._positional(resolve_noise(self.noise), target_names)
-        X, Y = self._validate_targets(noise, X, Y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        targets = X if Y is None else Y
-        mask = observed_mask(targets)
-        if mask is not None and not mask.any():
-            raise ValueError("Every target entry is missing (NaN): there is nothing to fit.")
-        if mask is not None and not incremental:
-            _warn_of_unobserved_columns(mask)
-        noise = self._noise_for_training(noise, targets, sample_weight, mask, warm)
-        self._noise_model = noise  # unfitted and positional: what fit_noise starts from
-        layers = self._layers(X.shape[1], noise.n_raw(targets.shape[1]))
-        config = self._training_config(
-            self._early_stopping(noise, X.shape[0], incremental))
-        if warm:
-            self._check_unchanged_structure(layers, noise)
-        else:
-            # one generator for the whole run, so successive partial_fit calls (and
-            # warm starts) shuffle differently rather than replaying the first epoch
-            random_state = check_random_state(self.random_state)
-            self._network = self._new_network(layers, X.dtype)
-            head = _head(targets if mask is None else _filled(noise, targets, mask))
-            self._network.initialize(random_state,
-                                     noise.initial_raw(head, _head(sample_weight)))
-            self._training_state = TrainingState.start(config, random_state)
+        # a refit refused by validation leaves the fitted model as it was, not
+        # half reset (n_features_in_ new, the network old)
+        with _restored_on_error(self, not warm and hasattr(self, "_network")):
+            target_names = self._target_names(X, y)
+            X, Y = self._validate_fit_data(X, y, reset=not warm)
+            noise = self._positional(resolve_noise(self.noise), target_names)
+            X, Y = self._validate_targets(noise, X, Y)
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
+            targets = X if Y is None else Y
+            mask = observed_mask(targets)
+            if mask is not None and not mask.any():
+                raise ValueError("Every target entry is missing (NaN): there is nothing to fit.")
+            if mask is not None and not incremental:
+                _warn_of_unobserved_columns(mask)
+            noise = self._noise_for_training(noise, targets, sample_weight, mask, warm)
+            self._noise_model = noise  # unfitted and positional: what fit_noise starts from
+            layers = self._layers(X.shape[1], noise.n_raw(targets.shape[1]))
+            config = self._training_config(
+                self._early_stopping(noise, X.shape[0], incremental))
+            if warm:
+                self._check_unchanged_structure(layers, noise)
+            else:
+                # one generator for the whole run, so successive partial_fit calls (and
+                # warm starts) shuffle differently rather than replaying the first epoch
+                random_state = check_random_state(self.random_state)
+                self._network = self._new_network(layers, X.dtype)
+                # only the head is filled: a copy of the whole X would cost its size
+                head = (_head(targets) if mask is None
+                        else _filled(noise, _head(targets), _head(mask)))
+                self._network.initialize(random_state,
+                                         noise.initial_raw(head, _head(sample_weight)))
+                self._training_state = TrainingState.start(config, random_state)
 
         objective = self._make_training_objective(self._network, noise, config,
                                                   fresh=not (warm or incremental))
@@ -470,6 +476,20 @@ def observed_mask(targets):
     if not np.isnan(np.sum(targets)):
         return None
     return ~np.isnan(targets)
+
+
+@contextlib.contextmanager
+def _restored_on_error(estimator, restore):
+    """Run a block; if it raises and ``restore``, put back the estimator's attributes
+    as they were before it."""
+    saved = dict(estimator.__dict__) if restore else None
+    try:
+        yield
+    except BaseException:
+        if saved is not None:
+            estimator.__dict__.clear()
+            estimator.__dict__.update(saved)
+        raise
 
 
 def _filled(noise, targets, mask):

@@ -332,3 +332,20 @@ def test_main_job_refuses_a_nonpositive_learning_rate():
     result = subprocess.run([sys.executable, "-m", "skae", "--learning-rate", "0"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "--learning-rate" in result.stderr
+
+
+def test_a_refit_refused_by_validation_leaves_the_fitted_model_as_it_was():
+    rng = np.random.default_rng(21)
+    X5, X3 = rng.uniform(size=(40, 5)), rng.uniform(size=(40, 3))
+    ae = AutoEncoder(n_components=2, hidden_layer_sizes=(4,), max_iter=3,
+                     random_state=0).fit(X5)
+    codes = ae.transform(X5)
+    ae.set_params(corruption="mask", corruption_level=1.5)
+    with pytest.raises(ValueError, match="corruption_level"):
+        ae.fit(X3)
+    assert ae.n_features_in_ == 5
+    np.testing.assert_array_equal(ae.transform(X5), codes)
+    ae.set_params(corruption=None, noise="bernoulli")
+    with pytest.raises(ValueError, match="Bernoulli"):
+        ae.fit(X3 + 1.0)  # outside Bernoulli's support
+    np.testing.assert_array_equal(ae.transform(X5), codes)
