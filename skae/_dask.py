@@ -66,15 +66,29 @@ def lazy_on_dask(method):
     return wrapper
 
 
+def is_dask_collection(a):
+    """Whether ``a`` is any dask collection (array, DataFrame, bag...), without
+    importing dask."""
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(a)
+
+
 def reject_dask(X):
-    """Raise a clear error where a method cannot run lazily on a dask array, instead of
-    silently pulling the whole array into memory."""
+    """Raise a clear error where a method cannot run lazily on X, instead of silently
+    pulling the whole of it into memory: a dask array given to a method that is not
+    lazy, or any other dask collection (a dask DataFrame) given to any method."""
     if is_dask_array(X):
         raise TypeError(
             "This method does not take dask arrays: it would load the whole array into "
             "memory. transform, inverse_transform, score_samples, predict, "
-            "predict_params and log_likelihood run lazily on dask arrays; for this "
-            "method, compute the rows you need first (e.g. X[:1000].compute())."
+            "predict_params, log_likelihood and crps run lazily on dask arrays; for "
+            "this method, compute the rows you need first (e.g. X[:1000].compute())."
+        )
+    if is_dask_collection(X):
+        raise TypeError(
+            f"skae's methods take dask arrays, not a dask {type(X).__name__}, which "
+            "would be computed whole: pass X.to_dask_array(lengths=True) to a lazy "
+            "method (transform, score_samples, predict, ...), or compute X first."
         )
 
 

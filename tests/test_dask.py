@@ -255,3 +255,18 @@ def test_incremental_search_with_a_placeholder_target(client):
     scores = search.cv_results_["test_score"]
     assert len(scores) == 2 and np.isfinite(scores).all()
     assert search.best_estimator_.transform(dX).compute().shape == (300, 3)
+
+
+def test_a_dask_dataframe_is_refused_not_computed_whole():
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(31)
+    X = rng.normal(size=(60, 4))
+    ae = AutoEncoder(n_components=2, hidden_layer_sizes=(4,), max_iter=3,
+                     random_state=0).fit(X)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
+    for method in (ae.transform, ae.score_samples):
+        with pytest.raises(TypeError, match="to_dask_array"):
+            method(frame)
+    lazy = ae.transform(frame.to_dask_array(lengths=True))
+    assert_allclose(lazy.compute(), ae.transform(X))
