@@ -399,6 +399,12 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
         costs one forward pass over each call's data; ``partial_fit_noise=False`` skips
         it, and :meth:`fit_noise` then estimates the parameter exactly for the final
         network in one streaming pass. ``early_stopping=True`` is not supported.
+
+        The first call's data fix how missing inputs are seen for good: the columns'
+        fill values, and whether the encoder has missingness indicators (only if that
+        data holds NaN, or with ``corruption="hide"``). NaN in a later call, met by an
+        encoder without indicators, is filled at the first call's means with a
+        warning.
         """
         return self._fit(X, None, sample_weight, incremental=True)
 
