@@ -321,8 +321,9 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLikelih
                 "corruption='hide' hides entries as NaN, which a sparse matrix cannot "
                 "hold; pass X as a dense array, or use corruption='mask'.")
         self._check_deterministic_for_lbfgs()
-        if self.corruption == "salt_and_pepper" and (
-                not warm or not hasattr(self, "_corruption_range")):
+        if not warm:  # a range kept from an earlier fit is not this data's
+            self.__dict__.pop("_corruption_range", None)
+        if self.corruption == "salt_and_pepper" and not hasattr(self, "_corruption_range"):
             # the values of salt and pepper: the range of the data fit started on
             fitted = Corruption.fit(self.corruption, self.corruption_level, targets)
             self._corruption_range = (fitted.low, fitted.high)

@@ -150,6 +150,12 @@ def test_salt_and_pepper_values_come_from_the_data_fit_started_on():
     ae.fit(X * 2)
     assert ae._corruption_range == (X.min(), X.max())
     assert ae._make_objective(ae._network, ae.noise_).corruption.high == X.max()
+    # a fresh fit without it forgets that range: a warm start on another corruption
+    # later starts from the data of the fit it warms
+    Y = X + 1.0
+    ae.set_params(warm_start=False, corruption=None).fit(Y)
+    ae.set_params(warm_start=True, corruption="salt_and_pepper").fit(Y)
+    assert ae._corruption_range == (Y.min(), Y.max())
 
 
 def test_fit_noise_does_not_check_what_only_training_uses():
