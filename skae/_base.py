@@ -425,6 +425,15 @@ class BaseLikelihoodNetwork(BaseEstimator):
             return "real"
 
 
+def check_columns_as_in_fit(columns, expected, what):
+    """Columns read by position (``what``: "X", "y") are those seen in fit, the same
+    labels in the same order; None on either side (an array) is not checked.
+    scikit-learn checks string labels of X only."""
+    if columns is not None and expected is not None and columns != expected:
+        raise ValueError(f"The columns of {what}, {columns}, are not those seen in fit, "
+                         f"{expected} (the same labels in the same order).")
+
+
 def _warn_of_unobserved_columns(mask):
     empty = np.flatnonzero(~mask.any(axis=0)).tolist()
     if empty:

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import check_columns_as_in_fit
 from ._objective import Objective
 from ._training import Data
 from .autoencoder import AutoEncoder
@@ -467,8 +468,9 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         table at 20% missing (by 0.003 to 0.010), and at 50% on four of five (iris
         unchanged). The linear models add one logistic regression per discrete
         variable to ``fit``, a large share of its cost on a table of many
-        categorical columns (``benchmarks/bench_impute_linear_cost.py``). 0 keeps the network's fills, and ``fit`` then skips the linear models; 1
-        takes the linear model's. Real and count columns keep the network's fills.
+        categorical columns (``benchmarks/bench_impute_linear_cost.py``). 0 keeps
+        the network's fills, and ``fit`` then skips the linear models; 1 takes the
+        linear model's. Real and count columns keep the network's fills.
     sample_posterior : bool, default=False
         Draw each fill from its predictive distribution (seeded by
         ``random_state``), for multiple imputation, instead of its mean or mode.
@@ -581,10 +583,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         if reset:
             self._columns_in_fit = columns
             return
-        expected = getattr(self, "_columns_in_fit", None)
-        if expected is not None and columns != expected:
-            raise ValueError(f"The columns of X, {columns}, are not those seen in fit, "
-                             f"{expected} (the same labels in the same order).")
+        check_columns_as_in_fit(columns, getattr(self, "_columns_in_fit", None), "X")
 
     def _infer_types(self, X, values, is_frame):
         overrides = dict(self.column_types or {})

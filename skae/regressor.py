@@ -12,7 +12,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, validate_data
 
-from ._base import BaseLikelihoodNetwork, _is_stochastic, observed_mask
+from ._base import (BaseLikelihoodNetwork, _is_stochastic, check_columns_as_in_fit,
+                    observed_mask)
 from ._dask import lazy_on_dask
 from ._objective import Objective
 from ._training import Data
@@ -318,10 +319,7 @@ n_iter_, t_, n_layers_
         if reset:
             self._target_columns = names
             return
-        expected = getattr(self, "_target_columns", None)
-        if names is not None and expected is not None and names != expected:
-            raise ValueError(f"The columns of y, {names}, are not those seen in fit, "
-                             f"{expected} (the same names in the same order).")
+        check_columns_as_in_fit(names, getattr(self, "_target_columns", None), "y")
 
     @staticmethod
     def _targets_2d(y, dtype):

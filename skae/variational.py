@@ -14,6 +14,7 @@ from ._training import Data
 from ._variational import EncoderDecoder, VariationalObjective
 from .autoencoder import AutoEncoder
 from .noise import Bernoulli, Categorical, Poisson
+from .noise._base import model_blocks
 
 
 class VariationalAutoEncoder(AutoEncoder):
@@ -343,15 +344,6 @@ n_layers_, n_outputs_, n_features_in_, feature_names_in_
         return float(np.mean(self.score_samples(X)))
 
 
-def _blocks(noise, n_features):
-    """``(model, columns)`` of the noise model, block by block for a composite."""
-    layout = getattr(noise, "layout", None)
-    if layout is None:
-        return [(noise, np.arange(n_features))]
-    return [(block.model, np.arange(n_features)[block.columns])
-            for block in layout(n_features)]
-
-
 def _dense_rows(values):
     """The observed rows of a block as a dense array (a categorical variable goes
     missing whole, so a row with a NaN is a missing one)."""
@@ -392,7 +384,7 @@ def _off_support_message(model, values):
 
 
 def _refuse_unnormalised(noise, X):
-    for model, columns in _blocks(noise, X.shape[1]):
+    for model, columns, _, _ in model_blocks(noise, X.shape[1]):
         message = _off_support_message(model, X[:, columns])
         if message:
             raise ValueError(message)

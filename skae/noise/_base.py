@@ -29,6 +29,21 @@ def _rounding_tolerance(dtype):
     return 4 * np.finfo(dtype).eps if np.issubdtype(dtype, np.floating) else 0
 
 
+def model_blocks(model, n_targets):
+    """``(model, columns, raw columns, terms)`` of each block of a composite model
+    (one that has ``layout``, as :class:`~skae.noise.ColumnNoise`), or the model
+    itself as one block over everything: for what runs block by block, each block
+    under its own model's conventions."""
+    layout = getattr(model, "layout", None)
+    if layout is None:
+        return [(model, np.arange(n_targets), np.arange(model.n_raw(n_targets)),
+                 np.arange(model.n_terms(n_targets)))]
+    return [(b.model, np.arange(n_targets)[b.columns],
+             np.arange(model.n_raw(n_targets))[b.raw],
+             np.arange(model.n_terms(n_targets))[b.terms])
+            for b in layout(n_targets)]
+
+
 class NoiseModel(BaseEstimator):
     """Base class of noise models: the distribution of targets given raw network outputs.
 

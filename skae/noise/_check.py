@@ -20,6 +20,8 @@ from scipy import integrate
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 
+from ._base import model_blocks
+
 # Raw outputs drawn with this standard deviation keep probabilities away from 0 and 1
 # and rates and scales near 1, where finite differences and float32 are accurate.
 _RAW_SCALE = 0.5
@@ -150,28 +152,13 @@ def _garbage(rng, shape):
     return rng.choice([-1e3, 1e3 + 0.5, -0.25], size=shape)
 
 
-def _blocks(model, n_targets):
-    """``(model, columns, raw columns, terms)`` of each block of a composite model
-    (one that has ``layout``, as :class:`~skae.noise.ColumnNoise`), or the model
-    itself as one block over everything. Checks of entries and terms run block by
-    block, each against its own model's conventions."""
-    layout = getattr(model, "layout", None)
-    if layout is None:
-        return [(model, np.arange(n_targets), np.arange(model.n_raw(n_targets)),
-                 np.arange(model.n_terms(n_targets)))]
-    return [(b.model, np.arange(n_targets)[b.columns],
-             np.arange(model.n_raw(n_targets))[b.raw],
-             np.arange(model.n_terms(n_targets))[b.terms])
-            for b in layout(n_targets)]
-
-
 def _observed_terms(model, mask):
     """Which likelihood terms are observed: one term per entry, or one per row whose
     every entry must be observed (a categorical variable spread over the columns);
     a composite model's blocks side by side."""
     n_targets = mask.shape[1]
     observed = np.empty((mask.shape[0], model.n_terms(n_targets)), dtype=bool)
-    for block, columns, _, terms in _blocks(model, n_targets):
+    for block, columns, _, terms in model_blocks(model, n_targets):
         observed[:, terms] = _block_observed_terms(block, mask[:, columns])
     return observed
 
@@ -192,7 +179,7 @@ def _block_observed_terms(model, mask):
 def _observed_columns(model, mask):
     """Whether the term of each entry is observed, shape of ``mask``."""
     observed = np.empty_like(mask)
-    for block, columns, _, _ in _blocks(model, mask.shape[1]):
+    for block, columns, _, _ in model_blocks(model, mask.shape[1]):
         observed[:, columns] = np.broadcast_to(
             _block_observed_terms(block, mask[:, columns]), (mask.shape[0], columns.size))
     return observed
@@ -203,7 +190,7 @@ def _observed_raw(model, mask):
     target ``j``, unless one term covers the whole row (block by block)."""
     n_targets = mask.shape[1]
     observed = np.empty((mask.shape[0], model.n_raw(n_targets)), dtype=bool)
-    for block, columns, raw_columns, _ in _blocks(model, n_targets):
+    for block, columns, raw_columns, _ in model_blocks(model, n_targets):
         block_mask = mask[:, columns]
         terms = _block_observed_terms(block, block_mask)
         if terms.shape[1] == 1:
@@ -279,7 +266,7 @@ def _scipy_log_likelihood(model, y, raw):
         return _frozen_log_likelihood(model, frozen, y, raw)
     total = 0
     for (block, columns, raw_columns, _), block_frozen in zip(
-            _blocks(model, y.shape[1]), frozen.values()):
+            model_blocks(model, y.shape[1]), frozen.values()):
         total = total + _frozen_log_likelihood(block, block_frozen, y[:, columns],
                                                raw[:, raw_columns])
     return total
@@ -663,7 +650,7 @@ def check_validate_target(model, rng, *, n_samples, n_targets):
     the support, NaN (unless missing values are allowed) and infinity with a
     ValueError naming the model and the value, and clips values a few ulps outside a
     closed bound."""
-    for block, _, _, _ in _blocks(model, n_targets):
+    for block, _, _, _ in model_blocks(model, n_targets):
         if block.support not in _OUTSIDE_SUPPORT:
             raise AssertionError(f"support {block.support!r} is none of "
                                  f"{sorted(_OUTSIDE_SUPPORT)}.")
@@ -693,7 +680,7 @@ def check_validate_target(model, rng, *, n_samples, n_targets):
 def _outside_cases(model, n_targets):
     """``(value, columns)``: each value outside the support of the block that owns
     ``columns`` (every column for a model that is not a composite)."""
-    return [(value, columns) for block, columns, _, _ in _blocks(model, n_targets)
+    return [(value, columns) for block, columns, _, _ in model_blocks(model, n_targets)
             for value in _OUTSIDE_SUPPORT.get(block.support, [])]
 
 
@@ -735,7 +722,7 @@ def _assert_raises_naming(validate, y, shown, what):
 
 def _check_rounding_is_clipped(model, y):
     # MinMaxScaler lands a few ulps beyond 0 or 1 (1.0000000000000002)
-    for block, columns, _, _ in _blocks(model, y.shape[1]):
+    for block, columns, _, _ in model_blocks(model, y.shape[1]):
         bounds = {"unit_interval": (0.0, 1.0), "nonnegative": (0.0,)}.get(block.support, ())
         for bound in bounds:
             _check_bound_is_clipped(model, y, bound, columns)
@@ -813,7 +800,7 @@ def check_crps(model, rng, *, n_samples, n_targets):
     _assert_shape(closed, y.shape, "crps(y, raw)")
     rows = min(3, n_samples)
     expected = np.empty((rows, y.shape[1]))
-    for block, columns, raw_columns, _ in _blocks(model, y.shape[1]):
+    for block, columns, raw_columns, _ in model_blocks(model, y.shape[1]):
         params = block.params(raw[:rows][:, raw_columns])
         for i in range(rows):
             for k, j in enumerate(columns):
